@@ -1,0 +1,222 @@
+import { z } from 'zod';
+
+/**
+ * DynamoDB multi-Region strong consistency (MRSC) is offered only inside these
+ * region sets; the two active regions and the witness must all come from one.
+ */
+export const MRSC_REGION_SETS: Readonly<Record<string, readonly string[]>> = {
+  US: ['us-east-1', 'us-east-2', 'us-west-2'],
+  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+};
+
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1');
+
+const sipTarget = z.strictObject({
+  /** A stable name for dashboards and events; defaults to host:port/transport. */
+  name: z.string().min(1).optional(),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(5060),
+  transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+});
+
+const health = z.strictObject({
+  probeIntervalMs: z.number().int().min(200, 'must be at least 200 ms').default(1000),
+  probeTimeoutMs: z.number().int().positive().default(500),
+  failureThreshold: z.number().int().min(1, 'must be 1-10').max(10, 'must be 1-10').default(2),
+  recoveryThreshold: z.number().int().min(1, 'must be 1-10').max(10, 'must be 1-10').default(3),
+  minHealthyTargets: z.number().int().min(1).default(1),
+  /** Extra status codes that count as up (some SBCs answer OPTIONS with 404/405). */
+  extraUpStatusCodes: z.array(z.number().int().min(100).max(699)).default([]),
+  voteRefreshSeconds: z.number().int().min(1).max(60).default(5),
+});
+
+const replication = z.strictObject({
+  replicationExclusionMs: z.number().int().positive().default(200),
+  circuitBreakerMs: z.number().int().positive().default(300),
+  lagSamples: z.number().int().min(1).max(60).default(3),
+});
+
+const quorum = z.strictObject({
+  voteStaleMs: z.number().int().min(1000).default(15_000),
+  minRegionsInRotation: z.number().int().min(1).max(2).default(1),
+  failbackDwellSeconds: z.number().int().min(0).default(30),
+  /** Budget for one strongly consistent read or write to ControlState; over it the region fences itself. */
+  controlBudgetMs: z.number().int().min(50).max(10_000).default(1000),
+  evaluationScheduleMinutes: z.number().int().min(1).default(1),
+});
+
+const context = z.strictObject({
+  contextTtlSeconds: z.number().int().min(60, 'must be 60-3600 s').max(3600, 'must be 60-3600 s').default(300),
+  maxContextBytes: z.number().int().min(1024).max(350_000).default(32_768),
+  /** A token younger than this may find its context only in the origin replica (replication in flight). */
+  replicationBudgetMs: z.number().int().min(100).default(5000),
+  originReadTimeoutMs: z.number().int().min(20).max(5000).default(300),
+  crmEventTtlHours: z.number().int().min(1).max(24 * 14).default(24),
+  webhookReplayWindowSeconds: z.number().int().min(30).max(3600).default(300),
+  maxWebhookBytes: z.number().int().min(1024).max(1_000_000).default(65_536),
+});
+
+const routing = z.strictObject({
+  maxOverflowPercentage: z.number().min(0).max(100).default(20),
+  fallbackQueue: z.string().min(1).default('FALLBACK_QUEUE'),
+});
+
+const dns = z.strictObject({
+  zoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS zone name such as cc.example.com'),
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
+  recordTtlSeconds: z.number().int().min(1).max(300).default(10),
+});
+
+const platform = z.strictObject({
+  name: z.string().default('genesys-cloud'),
+  /** API host the tokens are scoped to, e.g. api.mypurecloud.com (us-east-1) or api.usw2.pure.cloud. */
+  apiHost: z.string().min(3),
+  /** OAuth host that issues tokens for apiHost, e.g. login.mypurecloud.com. */
+  authHost: z.string().min(3),
+  refreshAheadSeconds: z.number().int().min(30).max(3600).default(600),
+});
+
+const api = z.strictObject({
+  throttleRateLimit: z.number().int().min(1).default(200),
+  throttleBurstLimit: z.number().int().min(1).default(400),
+});
+
+const alarms = z.strictObject({
+  periodSeconds: z.union([z.literal(10), z.literal(30), z.literal(60)]).default(10),
+  evaluationPeriods: z.number().int().min(1).max(10).default(2),
+  replicationLatencyThresholdMs: z.number().int().positive().default(1000),
+});
+
+export const configSchema = z
+  .strictObject({
+    env: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'must be lower-case letters, digits and dashes'),
+    /** AWS account to deploy to; omitted for an environment that only synthesizes (dev). */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
+    regions: z.strictObject({ active: z.tuple([region, region]), witness: region }),
+    sipTargets: z.record(region, z.array(sipTarget).min(1, 'each active region needs at least one SIP target')),
+    health: health.prefault({}),
+    replication: replication.prefault({}),
+    quorum: quorum.prefault({}),
+    context: context.prefault({}),
+    routing: routing.prefault({}),
+    dns,
+    platform,
+    api: api.prefault({}),
+    alarms: alarms.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const [a, b] = c.regions.active;
+    if (a === b) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions', 'active'],
+        message: `both active regions are ${a}; name two different regions`,
+      });
+    }
+    const all = [a, b, c.regions.witness];
+    if (new Set(all).size === 3) {
+      const set = Object.entries(MRSC_REGION_SETS).find(([, regions]) => all.every((r) => regions.includes(r)));
+      if (!set) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions'],
+          message: `${all.join(', ')} are not one DynamoDB MRSC region set; pick all three from one set: ${Object.entries(
+            MRSC_REGION_SETS,
+          )
+            .map(([k, v]) => `${k} (${v.join(', ')})`)
+            .join('; ')}`,
+        });
+      }
+    } else if (a !== b) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions', 'witness'],
+        message: `witness ${c.regions.witness} is also an active region; the witness must be a third region`,
+      });
+    }
+    for (const r of [a, b]) {
+      if (!c.sipTargets[r]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sipTargets', r],
+          message: `no SIP targets for active region ${r}; add at least one { host, port, transport }`,
+        });
+      }
+    }
+    for (const r of Object.keys(c.sipTargets)) {
+      if (r !== a && r !== b) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sipTargets', r],
+          message: `${r} is not an active region (${a}, ${b}); remove it or make it active`,
+        });
+      }
+    }
+    if (c.health.probeTimeoutMs >= c.health.probeIntervalMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['health', 'probeTimeoutMs'],
+        message: `${c.health.probeTimeoutMs} ms is not below probeIntervalMs (${c.health.probeIntervalMs} ms); a probe must time out before the next one starts`,
+      });
+    }
+    if (c.replication.replicationExclusionMs >= c.replication.circuitBreakerMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['replication', 'replicationExclusionMs'],
+        message: `${c.replication.replicationExclusionMs} ms is not below circuitBreakerMs (${c.replication.circuitBreakerMs} ms); exclusion must trip before the circuit breaker`,
+      });
+    }
+    if (c.api.throttleBurstLimit < c.api.throttleRateLimit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'throttleBurstLimit'],
+        message: `${c.api.throttleBurstLimit} is below throttleRateLimit (${c.api.throttleRateLimit}); the burst must be at least the rate`,
+      });
+    }
+  });
+
+export type ContinuityConfig = z.infer<typeof configSchema>;
+export type SipTargetConfig = z.infer<typeof sipTarget>;
+export type HealthConfig = z.infer<typeof health>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/**
+ * Validates a raw environment config and fills in every default.
+ * Each problem names the field, the value found and what to do about it.
+ *
+ * @example
+ * const config = parseConfig(JSON.parse(readFileSync('config/dev.json', 'utf8')), 'config/dev.json');
+ */
+export function parseConfig(raw: unknown, source: string): ContinuityConfig {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.map(String).join('.') || '(root)';
+    const value = valueAt(raw, issue.path);
+    const shown = value === undefined ? 'missing' : JSON.stringify(value);
+    return `${field} = ${shown}: ${issue.message}`;
+  });
+  throw new ConfigError(source, problems);
+}

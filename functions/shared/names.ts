@@ -1,0 +1,41 @@
+/**
+ * Deterministic resource names per environment. The stacks create resources with
+ * these names and the functions (in any region) find them by the same names, so
+ * nothing region-specific has to be passed between stacks.
+ *
+ * @example
+ * tableNames('dev').controlState // 'continuity-dev-control-state'
+ */
+export function tableNames(env: string) {
+  return {
+    contextCache: `continuity-${env}-context-cache`,
+    crmEvents: `continuity-${env}-crm-events`,
+    controlState: `continuity-${env}-control-state`,
+    /** Regional table in the witness region: an MRSC witness holds no readable replica. */
+    witnessState: `continuity-${env}-witness-state`,
+  } as const;
+}
+
+export type TableNames = ReturnType<typeof tableNames>;
+
+export function busName(env: string): string {
+  return `continuity-${env}`;
+}
+
+/** ARN of an environment's bus in another region of the same account. */
+export function busArn(env: string, region: string, account: string, partition = 'aws'): string {
+  return `arn:${partition}:events:${region}:${account}:event-bus/${busName(env)}`;
+}
+
+/** Event source of everything this project emits. */
+export const EVENT_SOURCE = 'cc.continuity';
+
+/** CloudFormation stack names (also the `cdk deploy` names). */
+export function stackNames(env: string) {
+  return {
+    data: `Continuity-${env}-Data`,
+    region: (region: string) => `Continuity-${env}-Region-${region}`,
+    witness: `Continuity-${env}-Witness`,
+    dns: `Continuity-${env}-Dns`,
+  } as const;
+}
