@@ -12,7 +12,7 @@ export const MRSC_REGION_SETS: Readonly<Record<string, readonly string[]>> = {
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1');
 
-const sipTarget = z.strictObject({
+export const sipTargetSchema = z.strictObject({
   /** A stable name for dashboards and events; defaults to host:port/transport. */
   name: z.string().min(1).optional(),
   host: z.string().min(1),
@@ -20,7 +20,7 @@ const sipTarget = z.strictObject({
   transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
 });
 
-const health = z.strictObject({
+export const healthSchema = z.strictObject({
   probeIntervalMs: z.number().int().min(200, 'must be at least 200 ms').default(1000),
   probeTimeoutMs: z.number().int().positive().default(500),
   failureThreshold: z.number().int().min(1, 'must be 1-10').max(10, 'must be 1-10').default(2),
@@ -31,13 +31,13 @@ const health = z.strictObject({
   voteRefreshSeconds: z.number().int().min(1).max(60).default(5),
 });
 
-const replication = z.strictObject({
+export const replicationSchema = z.strictObject({
   replicationExclusionMs: z.number().int().positive().default(200),
   circuitBreakerMs: z.number().int().positive().default(300),
   lagSamples: z.number().int().min(1).max(60).default(3),
 });
 
-const quorum = z.strictObject({
+export const quorumSchema = z.strictObject({
   voteStaleMs: z.number().int().min(1000).default(15_000),
   minRegionsInRotation: z.number().int().min(1).max(2).default(1),
   failbackDwellSeconds: z.number().int().min(0).default(30),
@@ -46,7 +46,7 @@ const quorum = z.strictObject({
   evaluationScheduleMinutes: z.number().int().min(1).default(1),
 });
 
-const context = z.strictObject({
+export const contextSchema = z.strictObject({
   contextTtlSeconds: z.number().int().min(60, 'must be 60-3600 s').max(3600, 'must be 60-3600 s').default(300),
   maxContextBytes: z.number().int().min(1024).max(350_000).default(32_768),
   /** A token younger than this may find its context only in the origin replica (replication in flight). */
@@ -57,18 +57,18 @@ const context = z.strictObject({
   maxWebhookBytes: z.number().int().min(1024).max(1_000_000).default(65_536),
 });
 
-const routing = z.strictObject({
+export const routingSchema = z.strictObject({
   maxOverflowPercentage: z.number().min(0).max(100).default(20),
   fallbackQueue: z.string().min(1).default('FALLBACK_QUEUE'),
 });
 
-const dns = z.strictObject({
+export const dnsSchema = z.strictObject({
   zoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS zone name such as cc.example.com'),
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
   recordTtlSeconds: z.number().int().min(1).max(300).default(10),
 });
 
-const platform = z.strictObject({
+export const platformSchema = z.strictObject({
   name: z.string().default('genesys-cloud'),
   /** API host the tokens are scoped to, e.g. api.mypurecloud.com (us-east-1) or api.usw2.pure.cloud. */
   apiHost: z.string().min(3),
@@ -77,12 +77,12 @@ const platform = z.strictObject({
   refreshAheadSeconds: z.number().int().min(30).max(3600).default(600),
 });
 
-const api = z.strictObject({
+export const apiSchema = z.strictObject({
   throttleRateLimit: z.number().int().min(1).default(200),
   throttleBurstLimit: z.number().int().min(1).default(400),
 });
 
-const alarms = z.strictObject({
+export const alarmsSchema = z.strictObject({
   periodSeconds: z.union([z.literal(10), z.literal(30), z.literal(60)]).default(10),
   evaluationPeriods: z.number().int().min(1).max(10).default(2),
   replicationLatencyThresholdMs: z.number().int().positive().default(1000),
@@ -97,16 +97,16 @@ export const configSchema = z
       .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
       .optional(),
     regions: z.strictObject({ active: z.tuple([region, region]), witness: region }),
-    sipTargets: z.record(region, z.array(sipTarget).min(1, 'each active region needs at least one SIP target')),
-    health: health.prefault({}),
-    replication: replication.prefault({}),
-    quorum: quorum.prefault({}),
-    context: context.prefault({}),
-    routing: routing.prefault({}),
-    dns,
-    platform,
-    api: api.prefault({}),
-    alarms: alarms.prefault({}),
+    sipTargets: z.record(region, z.array(sipTargetSchema).min(1, 'each active region needs at least one SIP target')),
+    health: healthSchema.prefault({}),
+    replication: replicationSchema.prefault({}),
+    quorum: quorumSchema.prefault({}),
+    context: contextSchema.prefault({}),
+    routing: routingSchema.prefault({}),
+    dns: dnsSchema,
+    platform: platformSchema,
+    api: apiSchema.prefault({}),
+    alarms: alarmsSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     const [a, b] = c.regions.active;
@@ -180,8 +180,12 @@ export const configSchema = z
   });
 
 export type ContinuityConfig = z.infer<typeof configSchema>;
-export type SipTargetConfig = z.infer<typeof sipTarget>;
-export type HealthConfig = z.infer<typeof health>;
+export type SipTargetConfig = z.infer<typeof sipTargetSchema>;
+export type ReplicationConfig = z.infer<typeof replicationSchema>;
+export type QuorumConfig = z.infer<typeof quorumSchema>;
+export type ContextConfig = z.infer<typeof contextSchema>;
+export type PlatformConfig = z.infer<typeof platformSchema>;
+export type HealthConfig = z.infer<typeof healthSchema>;
 
 export class ConfigError extends Error {
   constructor(
