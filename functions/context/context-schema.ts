@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * Conversation ids become parts of table keys (`...#<id>`) and travel inside SIP headers, so only a
+ * conservative ASCII set is accepted. Platform conversation ids are UUIDs, which fit easily.
+ */
+export const conversationIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
+
+/** Same rule as config/schema.ts; a short upper bound keeps the transfer token within a SIP header. */
+export const regionSchema = z
+  .string()
+  .max(25, 'must be at most 25 characters')
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1');
+
+/** Same rule as the `env` of config/schema.ts. */
+export const envSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,20}$/, 'must be lower-case letters, digits and dashes');
+
+/** Nesting allowed inside free-form CRM objects: deep enough for real records, bounded for safe recursion. */
+export const MAX_JSON_DEPTH = 8;
+
+export type JsonObject = Record<string, unknown>;
+
+/**
+ * The first problem that makes `value` something other than plain JSON nested at most `maxDepth` levels,
+ * or null. Iterative, so a hostile, deeply nested body cannot exhaust the stack before it is rejected.
+ */
+export function jsonProblem(
+  value: unknown,
+  maxDepth: number,
+): { path: PropertyKey[]; message: string } | null {
+  const stack: { node: unknown; path: PropertyKey[] }[] = [{ node: value, path: [] }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node, path } = item;
+    if (node === null || typeof node === 'string' || typeof node === 'boolean') continue;
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node)) return { path, message: 'must be a finite number' };
+      continue;
+    }
+    const isArray = Array.isArray(node);
+    if (!isArray && (typeof node !== 'object' || !isPlainPrototype(Object.getPrototypeOf(node)))) {
+      return { path, message: 'must be a JSON value' };
+    }
+    if (path.length >= maxDepth) return { path, message: `must not nest deeper than ${maxDepth} levels` };
+    const entries = isArray ? (node as unknown[]).map((v, i) => [i, v] as const) : Object.entries(node);
+    for (const [k, v] of entries) stack.push({ node: v, path: [...path, k] });
+  }
+  return null;
+}
+
+function isPlainPrototype(proto: unknown): boolean {
+  return proto === Object.prototype || proto === null;
+}
+
+const fieldName = z
+  .string()
+  .min(1, 'field names must not be empty')
+  .max(128, 'field names must be at most 128 characters');
+
+/** A free-form JSON object (CRM contact or case fields), bounded in depth. */
+export const jsonObjectSchema = z.record(fieldName, z.unknown()).superRefine((obj, ctx) => {
+  const problem = jsonProblem(obj, MAX_JSON_DEPTH);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
+
+export const ivrSelectionSchema = z.strictObject({
+  menu: z.string().min(1).max(128),
+  choice: z.string().min(1).max(256),
+  /** When the caller chose (ISO-8601); reconstruction fills it from the event. */
+  at: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const queuePositionSchema = z.strictObject({
+  queue: z.string().min(1).max(256),
+  position: z.number().int().min(0),
+  estimatedWaitSeconds: z.number().min(0).optional(),
+});
+
+/** Participant-data style attributes: flat scalars, as the platform's flows can read them. */
+export const attributeValueSchema = z.union([z.string().max(4096), z.number(), z.boolean()]);
+
+export const crmDataSchema = z.strictObject({
+  contact: jsonObjectSchema.optional(),
+  case: jsonObjectSchema.optional(),
+});
+
+/**
+ * The interaction context saved at transfer (`POST /contexts`) and rebuilt from CRM events: the same
+ * shape either way, so a receiving agent cannot tell (except by `source`) where it came from.
+ */
+export const interactionContextSchema = z.strictObject({
+  conversationId: conversationIdSchema,
+  ivrSelections: z.array(ivrSelectionSchema).max(200).default([]),
+  crm: crmDataSchema.default({}),
+  queuePosition: queuePositionSchema.nullable().default(null),
+  attributes: z.record(fieldName, attributeValueSchema).default({}),
+});
+
+export type InteractionContext = z.output<typeof interactionContextSchema>;
+export type InteractionContextInput = z.input<typeof interactionContextSchema>;
+export type IvrSelection = z.output<typeof ivrSelectionSchema>;
+export type QueuePosition = z.output<typeof queuePositionSchema>;
+export type AttributeValue = z.output<typeof attributeValueSchema>;
+
+export type SizeCheck = { ok: true; bytes: number } | { ok: false; bytes: number; maxBytes: number };
+
+/**
+ * Size of a context as stored (UTF-8 JSON). The handler answers 413 when it is over the configured
+ * cap (`context.maxContextBytes`), which stays well below DynamoDB's 400 KB item limit.
+ *
+ * @example
+ * const size = checkContextSize(context, config.context.maxContextBytes);
+ * if (!size.ok) throw new PayloadTooLarge(`context is ${size.bytes} bytes; the limit is ${size.maxBytes}`);
+ */
+export function checkContextSize(context: InteractionContext, maxBytes: number): SizeCheck {
+  const bytes = Buffer.byteLength(JSON.stringify(context), 'utf8');
+  return bytes <= maxBytes ? { ok: true, bytes } : { ok: false, bytes, maxBytes };
+}
+
+/**
+ * One line per zod issue, each naming the field (`data.position: Too small ...`), for 400 answers.
+ * Only paths and zod's own messages appear: never the offending values.
+ */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map(
+      (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)'}: ${issue.message}`,
+    )
+    .join('; ');
+}
