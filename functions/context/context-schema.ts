@@ -120,14 +120,29 @@ export function checkContextSize(context: InteractionContext, maxBytes: number):
   return bytes <= maxBytes ? { ok: true, bytes } : { ok: false, bytes, maxBytes };
 }
 
+/** `data.address.city`, `ivrSelections[2]`, `data[""]`: readable, and bounded when a key is hostile. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$-]{0,63}$/.test(segment))
+      out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(String(segment).slice(0, 64))}]`;
+  }
+  return out || '(body)';
+}
+
 /**
  * One line per zod issue, each naming the field (`data.position: Too small ...`), for 400 answers.
  * Only paths and zod's own messages appear: never the offending values.
  */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
-    .map(
-      (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)'}: ${issue.message}`,
-    )
+    .map((issue) => {
+      // A bad record key: zod nests the key schema's own message, which says what is wrong with it.
+      const message =
+        issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      return `${formatPath(issue.path)}: ${message}`;
+    })
     .join('; ');
 }

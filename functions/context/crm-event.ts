@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import {
+  attributeValueSchema,
+  conversationIdSchema,
+  describeIssues,
+  ivrSelectionSchema,
+  jsonObjectSchema,
+  queuePositionSchema,
+} from './context-schema.js';
+
+const MIN_OCCURRED_MS = Date.UTC(1970, 0, 1);
+const MAX_OCCURRED_MS = Date.UTC(10000, 0, 1) - 1;
+
+/**
+ * ISO-8601 with a zone (`Z` or `+hh:mm`), normalised to UTC with milliseconds
+ * (`2025-06-15T12:00:00.000Z`). Normalised times sort as text in time order, which the CrmEvents
+ * sort key relies on; digits beyond the millisecond are dropped (ties then fall to the event id).
+ */
+export const occurredAtSchema = z.iso
+  .datetime({ offset: true, error: 'must be an ISO-8601 date-time with a zone, e.g. 2025-06-15T12:00:00Z' })
+  .transform((s) => Date.parse(s))
+  .refine((ms) => ms >= MIN_OCCURRED_MS && ms <= MAX_OCCURRED_MS, 'must be between 1970 and 9999 (UTC)')
+  .transform((ms) => new Date(ms).toISOString());
+
+export const eventIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+
+const envelope = {
+  eventId: eventIdSchema,
+  conversationId: conversationIdSchema,
+  occurredAt: occurredAtSchema,
+};
+
+export const CRM_EVENT_TYPES = [
+  'contact.updated',
+  'case.updated',
+  'ivr.selection',
+  'queue.position',
+  'attributes.set',
+] as const;
+
+/**
+ * A CRM webhook event. `data` depends on `type`:
+ * - `contact.updated`, `case.updated`: the changed CRM fields (free-form JSON object);
+ * - `ivr.selection`: `{ menu, choice }`;
+ * - `queue.position`: `{ queue, position, estimatedWaitSeconds? }`;
+ * - `attributes.set`: flat scalars; `null` removes an attribute.
+ * Unknown keys are rejected, so a changed sender contract fails loudly (400 naming the key) instead of
+ * losing data quietly.
+ */
+export const crmEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...envelope, type: z.literal('contact.updated'), data: jsonObjectSchema }),
+  z.strictObject({ ...envelope, type: z.literal('case.updated'), data: jsonObjectSchema }),
+  z.strictObject({
+    ...envelope,
+    type: z.literal('ivr.selection'),
+    data: ivrSelectionSchema.omit({ at: true }),
+  }),
+  z.strictObject({ ...envelope, type: z.literal('queue.position'), data: queuePositionSchema }),
+  z.strictObject({
+    ...envelope,
+    type: z.literal('attributes.set'),
+    data: z.record(z.string().min(1).max(128), attributeValueSchema.nullable()),
+  }),
+]);
+
+export type CrmEvent = z.output<typeof crmEventSchema>;
+export type CrmEventType = CrmEvent['type'];
+
+export type CrmEventParse = { ok: true; event: CrmEvent } | { ok: false; message: string };
+
+/**
+ * Validates a parsed webhook body. The message names every bad field (`data.position: ...`) and never
+ * echoes values, so it can go back to the sender in a 400.
+ *
+ * @example
+ * const parsed = parseCrmEvent(JSON.parse(rawBody));
+ * if (!parsed.ok) throw new BadRequest(parsed.message);
+ */
+export function parseCrmEvent(raw: unknown): CrmEventParse {
+  const result = crmEventSchema.safeParse(raw);
+  return result.success
+    ? { ok: true, event: result.data }
+    : { ok: false, message: describeIssues(result.error) };
+}
+
+/**
+ * Key of one event in the CrmEvents table: all events of a conversation under one partition, sorted
+ * by time then event id. Kept here, behind this one function, until functions/shared/keys.ts (owned by
+ * the shared helper) provides it; then this delegates there.
+ */
+export function crmEventKey(
+  conversationId: string,
+  occurredAt: string,
+  eventId: string,
+): { pk: string; sk: string } {
+  return { pk: `CONV#${conversationId}`, sk: `${occurredAt}#${eventId}` };
+}
+
+/** A CRM event as stored in CrmEvents: the event, its key, when we received it and its TTL. */
+export type CrmEventItem = CrmEvent & {
+  pk: string;
+  sk: string;
+  /** When this region accepted the webhook (ISO-8601 UTC). */
+  receivedAt: string;
+  /** TTL attribute, epoch seconds. */
+  expiresAt: number;
+};
+
+export interface ItemOptions {
+  /** Current time, epoch milliseconds. */
+  readonly nowMs: number;
+  /** `context.crmEventTtlHours` of the config. */
+  readonly ttlHours: number;
+}
+
+/**
+ * The stored item for an accepted event. The TTL counts from receipt, not from `occurredAt`: a
+ * late-delivered event still lives its full period.
+ */
+export function toCrmEventItem(event: CrmEvent, { nowMs, ttlHours }: ItemOptions): CrmEventItem {
+  return {
+    ...crmEventKey(event.conversationId, event.occurredAt, event.eventId),
+    ...event,
+    receivedAt: new Date(nowMs).toISOString(),
+    expiresAt: Math.floor(nowMs / 1000) + ttlHours * 3600,
+  };
+}
+
+export type ItemRead =
+  | { ok: true; event: CrmEvent }
+  | { ok: false; reason: 'expired' | 'invalid'; message?: string };
+
+/**
+ * The event of a stored item. DynamoDB deletes expired items lazily (up to days later), so an item
+ * whose `expiresAt` has passed is treated as gone; an item that no longer matches the schema is
+ * reported (with the fields at fault) rather than folded into a context.
+ */
+export function crmEventFromItem(item: Record<string, unknown>, nowMs: number): ItemRead {
+  const { pk: _pk, sk: _sk, receivedAt: _receivedAt, expiresAt, ...event } = item;
+  if (typeof expiresAt !== 'number') return { ok: false, reason: 'invalid', message: 'expiresAt: missing' };
+  if (expiresAt * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  const parsed = parseCrmEvent(event);
+  return parsed.ok ? parsed : { ok: false, reason: 'invalid', message: parsed.message };
+}
