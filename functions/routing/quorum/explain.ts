@@ -50,9 +50,8 @@ function dwell(a: RegionAssessment, s: QuorumSettings, now: number): string {
 
 /** What would keep the region out if it were up to the probes alone. */
 function problem(a: RegionAssessment, s: QuorumSettings, now: number): string {
-  if (!a.sipHealthy) return sip(a);
-  if (a.lag.excluded) return lag(a, s);
-  return `it is still in its failback dwell (${dwell(a, s, now)})`;
+  const causes = [...(a.sipHealthy ? [] : [sip(a)]), ...(a.lag.excluded ? [lag(a, s)] : [])];
+  return causes.length > 0 ? causes.join(' and ') : `it is still in its failback dwell (${dwell(a, s, now)})`;
 }
 
 function by(o: Override | undefined): string {

@@ -171,6 +171,18 @@ describe('decide: minRegionsInRotation 1 when the rule would take out every regi
     });
   });
 
+  it('names every cause of a kept region in its reason', () => {
+    const lag = { [USW2]: lagSeries([250, 250, 250], T0) };
+    const overrides = { [USE1]: drain('alice', T0) };
+
+    const outcome = decide(input({ votes: board('HHH', 'UUU', T0), lag, overrides, previous: bothIn }), T0);
+
+    expect(outcome.reasons[USW2]).toBe(
+      'in: kept to hold minRegionsInRotation 1 although SIP unhealthy by a majority of fresh votes (healthy: none; unhealthy: us-east-1, us-west-2, us-east-2; abstained: none) and inbound replication lag above 200 ms (latest 250 ms; 3 samples at or below re-admit)',
+    );
+    expect(outcome.reasons[USE1]).toBe('out: drained by alice (maintenance)');
+  });
+
   it('keeps both regions with minRegionsInRotation 2 when one is down', () => {
     const settings = { ...SETTINGS, minRegionsInRotation: 2 };
 
