@@ -22,12 +22,13 @@ export const occurredAtSchema = z.iso
   .refine((ms) => ms >= MIN_OCCURRED_MS && ms <= MAX_OCCURRED_MS, 'must be between 1970 and 9999 (UTC)')
   .transform((ms) => new Date(ms).toISOString());
 
-export const eventIdSchema = z
+/** The CRM's own id of an event (not one of our UUID event ids): the idempotency key of the webhook. */
+export const crmEventIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
 
 const envelope = {
-  eventId: eventIdSchema,
+  eventId: crmEventIdSchema,
   conversationId: conversationIdSchema,
   occurredAt: occurredAtSchema,
 };
