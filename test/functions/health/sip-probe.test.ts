@@ -39,6 +39,9 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** For probes that expect an answer: generous, so that a loaded machine cannot turn an answer into a timeout. */
+const ANSWERED = { probeTimeoutMs: 5000 } as const;
+
 const openHandles = (type: string) => process.getActiveResourcesInfo().filter((t) => t === type).length;
 
 describe('probeSip over UDP', () => {
@@ -58,7 +61,10 @@ describe('probeSip over UDP', () => {
   ])('reports %s', async (_, script, options, expected) => {
     await withPeer(await startUdpPeer(script), async (peer) => {
       // Act
-      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'udp' }, options);
+      const result = await probeSip(
+        { host: '127.0.0.1', port: peer.port, transport: 'udp' },
+        { ...ANSWERED, ...options },
+      );
 
       // Assess
       expect(result).toMatchObject(expected);
@@ -80,7 +86,7 @@ describe('probeSip over UDP', () => {
 
     await withPeer(await startUdpPeer(script), async (peer) => {
       // Act
-      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'udp' });
+      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'udp' }, ANSWERED);
 
       // Assess
       expect(result).toMatchObject({ up: true, status: 200, reason: 'ok' });
@@ -135,7 +141,7 @@ describe('probeSip over UDP', () => {
 
     await withPeer(await startUdpPeer(script), async (peer) => {
       // Act
-      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'udp' });
+      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'udp' }, ANSWERED);
 
       // Assess
       expect(result).toMatchObject({ up: false, status: 503, reason: 'status' });
@@ -144,7 +150,10 @@ describe('probeSip over UDP', () => {
 
   it('rejects a closed port as refused (ICMP port unreachable on a connected socket)', async () => {
     // Act
-    const result = await probeSip({ host: '127.0.0.1', port: await closedPort(), transport: 'udp' });
+    const result = await probeSip(
+      { host: '127.0.0.1', port: await closedPort(), transport: 'udp' },
+      ANSWERED,
+    );
 
     // Assess
     expect(result).toEqual({
@@ -183,10 +192,7 @@ describe('probeSip over TCP', () => {
 
     await withPeer(await startStreamPeer(script), async (peer) => {
       // Act
-      const result = await probeSip(
-        { host: '127.0.0.1', port: peer.port, transport: 'tcp' },
-        { probeTimeoutMs: 2000 },
-      );
+      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'tcp' }, ANSWERED);
 
       // Assess
       expect(result).toMatchObject({ up: true, status: 200, reason: 'ok' });
@@ -202,7 +208,7 @@ describe('probeSip over TCP', () => {
 
     await withPeer(await startStreamPeer(script), async (peer) => {
       // Act
-      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'tcp' });
+      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'tcp' }, ANSWERED);
 
       // Assess
       expect(result).toMatchObject({ up: true, status: 200, reason: 'ok' });
@@ -213,7 +219,7 @@ describe('probeSip over TCP', () => {
     const peer = await startStreamPeer(answer(200));
     await withPeer(peer, async () => {
       // Act
-      await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'tcp' });
+      await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'tcp' }, ANSWERED);
 
       // Assess: resolves only when the probe has closed the connection it opened.
       await peer.allClosed();
@@ -238,7 +244,7 @@ describe('probeSip over TCP', () => {
   ] as const)('fails on %s', async (_, script, closeAfter, expected) => {
     await withPeer(await startStreamPeer(script, { closeAfter }), async (peer) => {
       // Act
-      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'tcp' });
+      const result = await probeSip({ host: '127.0.0.1', port: peer.port, transport: 'tcp' }, ANSWERED);
 
       // Assess
       expect(result).toMatchObject({ up: false, status: null, rttMs: null, ...expected });
@@ -247,7 +253,10 @@ describe('probeSip over TCP', () => {
 
   it('rejects a closed port as refused', async () => {
     // Act
-    const result = await probeSip({ host: '127.0.0.1', port: await closedPort(), transport: 'tcp' });
+    const result = await probeSip(
+      { host: '127.0.0.1', port: await closedPort(), transport: 'tcp' },
+      ANSWERED,
+    );
 
     // Assess
     expect(result).toEqual({
@@ -294,7 +303,7 @@ describe('probeSip over TLS', () => {
       // Act
       const result = await probeSip(
         { host: '127.0.0.1', port: peer.port, transport: 'tls' },
-        { tls: tls(), probeTimeoutMs: 2000 },
+        { ...ANSWERED, tls: tls() },
       );
 
       // Assess
