@@ -125,3 +125,30 @@ export async function startStreamPeer(
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A script that answers each request with these statuses, in order. */
+export const answer =
+  (...statuses: number[]): Script =>
+  (request) =>
+    statuses.map((status) => responseFor(idsOfRequest(request), { status }));
+
+/** Runs `run` against `peer` and closes the peer whatever happens. */
+export async function withPeer<T>(peer: Peer, run: (peer: Peer) => Promise<T>): Promise<T> {
+  try {
+    return await run(peer);
+  } finally {
+    await peer.close();
+  }
+}
+
+/** A loopback port with nothing listening on it. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** For probes that expect an answer: generous, so that a loaded machine cannot turn an answer into a timeout. */
+export const ANSWERED = { probeTimeoutMs: 5000 } as const;
