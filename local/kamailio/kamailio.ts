@@ -79,12 +79,14 @@ class RunningKamailio implements KamailioProxy {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    child.on('error', (error) => this.log.push(`launcher: ${error.message}`));
     // If the test process dies without stop(), do not leave Kamailio workers behind.
-    process.once('exit', this.killGroupOnExit);
-    child.once('exit', () => process.off('exit', this.killGroupOnExit));
+    process.once('exit', this.killGroup);
+    child.once('exit', () => process.off('exit', this.killGroup));
   }
 
-  private readonly killGroupOnExit = (): void => {
+  /** SIGKILL to the process group we created with `detached` (Kamailio and all its workers). */
+  private readonly killGroup = (): void => {
     try {
       process.kill(-this.pid, 'SIGKILL');
     } catch {
@@ -145,10 +147,12 @@ class RunningKamailio implements KamailioProxy {
         const stopped = await Promise.race([exit.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
         if (!stopped) {
           // The main process did not take its workers down in time: kill the whole group we created.
-          process.kill(-this.pid, 'SIGKILL');
+          this.killGroup();
           await exit;
         }
       }
+      // A worker that outlived its main process would hold the ports; the group id is the child's PID.
+      this.killGroup();
     } finally {
       await rm(this.runDir, { recursive: true, force: true });
     }
