@@ -34,7 +34,7 @@ export interface ProbeResult {
 export interface TlsProbeOptions {
   /** @default true - a production probe verifies the edge's certificate. */
   readonly rejectUnauthorized?: boolean;
-  /** Trust anchors in addition to (or, when given, instead of) Node's bundled CAs. */
+  /** Trusted CAs (PEM). When given they replace Node's bundled CAs, as in node:tls. @default Node's bundled CAs */
   readonly ca?: SecureContextOptions['ca'];
   /** SNI and certificate name to check. @default the target host when it is a name; none for an IP */
   readonly servername?: string;
