@@ -1,18 +1,5 @@
 import { z } from 'zod';
-
-/**
- * Conversation ids become parts of table keys (`...#<id>`) and travel inside SIP headers, so only a
- * conservative ASCII set is accepted. Platform conversation ids are UUIDs, which fit easily.
- */
-export const conversationIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
-
-/** Same rule as config/schema.ts; a short upper bound keeps the transfer token within a SIP header. */
-export const regionSchema = z
-  .string()
-  .max(25, 'must be at most 25 characters')
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1');
+import { conversationIdSchema } from '../shared/identifiers.js';
 
 /** Same rule as the `env` of config/schema.ts. */
 export const envSchema = z

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { conversationIdSchema } from '../shared/identifiers.js';
+import { crmEventKeys, expiresAtFor, isLive } from '../shared/keys.js';
 import {
   attributeValueSchema,
-  conversationIdSchema,
   describeIssues,
   ivrSelectionSchema,
   jsonObjectSchema,
@@ -86,19 +87,6 @@ export function parseCrmEvent(raw: unknown): CrmEventParse {
     : { ok: false, message: describeIssues(result.error) };
 }
 
-/**
- * Key of one event in the CrmEvents table: all events of a conversation under one partition, sorted
- * by time then event id. Kept here, behind this one function, until functions/shared/keys.ts (owned by
- * the shared helper) provides it; then this delegates there.
- */
-export function crmEventKey(
-  conversationId: string,
-  occurredAt: string,
-  eventId: string,
-): { pk: string; sk: string } {
-  return { pk: `CONV#${conversationId}`, sk: `${occurredAt}#${eventId}` };
-}
-
 /** A CRM event as stored in CrmEvents: the event, its key, when we received it and its TTL. */
 export type CrmEventItem = CrmEvent & {
   pk: string;
@@ -122,10 +110,10 @@ export interface ItemOptions {
  */
 export function toCrmEventItem(event: CrmEvent, { nowMs, ttlHours }: ItemOptions): CrmEventItem {
   return {
-    ...crmEventKey(event.conversationId, event.occurredAt, event.eventId),
+    ...crmEventKeys.event(event.conversationId, event.occurredAt, event.eventId),
     ...event,
     receivedAt: new Date(nowMs).toISOString(),
-    expiresAt: Math.floor(nowMs / 1000) + ttlHours * 3600,
+    expiresAt: expiresAtFor(nowMs, ttlHours * 3600),
   };
 }
 
@@ -141,7 +129,7 @@ export type ItemRead =
 export function crmEventFromItem(item: Record<string, unknown>, nowMs: number): ItemRead {
   const { pk: _pk, sk: _sk, receivedAt: _receivedAt, expiresAt, ...event } = item;
   if (typeof expiresAt !== 'number') return { ok: false, reason: 'invalid', message: 'expiresAt: missing' };
-  if (expiresAt * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  if (!isLive({ expiresAt }, nowMs)) return { ok: false, reason: 'expired' };
   const parsed = parseCrmEvent(event);
   return parsed.ok ? parsed : { ok: false, reason: 'invalid', message: parsed.message };
 }

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { conversationIdSchema, envSchema, regionSchema } from './context-schema.js';
+import { conversationIdSchema, regionSchema } from '../shared/identifiers.js';
+import { envSchema } from './context-schema.js';
 import type { TokenKey, TokenKeyring } from './token-keys.js';
 
 /**

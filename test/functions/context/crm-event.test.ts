@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   type CrmEvent,
   crmEventFromItem,
-  crmEventKey,
   parseCrmEvent,
   toCrmEventItem,
 } from '../../../functions/context/crm-event.js';
@@ -153,10 +152,6 @@ describe('toCrmEventItem / crmEventFromItem', () => {
       sk: '2025-06-15T12:00:00.000Z#evt-0001',
       receivedAt: '2025-06-15T12:00:05.000Z',
       expiresAt: nowMs / 1000 + 24 * 3600,
-    });
-    expect(crmEventKey(event.conversationId, event.occurredAt, event.eventId)).toEqual({
-      pk: item.pk,
-      sk: item.sk,
     });
   });
 
