@@ -1,0 +1,46 @@
+import { Stack, type StackProps, Token } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { ContinuityConfig } from '../../config/schema.js';
+import { stackNames } from '../../functions/shared/names.js';
+import { type BusForwarding, ContinuityBus } from '../constructs/continuity-bus.js';
+
+export interface RegionStackProps extends StackProps {
+  readonly config: ContinuityConfig;
+  /** The active region this stack serves; must be one of `config.regions.active`. */
+  readonly region: string;
+}
+
+/**
+ * Everything one active region runs (DESIGN.md section 1). For now: the event bus with
+ * its archive and the rule that forwards this region's events to the peer region.
+ * Nothing is exported: functions find tables and buses by name (functions/shared/names.ts).
+ *
+ * @example
+ * const east = new RegionStack(app, 'Region-us-east-1', { config, region: 'us-east-1' });
+ */
+export class RegionStack extends Stack {
+  public readonly bus: ContinuityBus;
+  /** The other active region. */
+  public readonly peerRegion: string;
+  public readonly forwarding: BusForwarding;
+
+  constructor(scope: Construct, id: string, props: RegionStackProps) {
+    const { config, region, ...stackProps } = props;
+    const [a, b] = config.regions.active;
+    if (region !== a && region !== b) {
+      throw new Error(`RegionStack region ${region} is not an active region (${a}, ${b}); use one of them`);
+    }
+    super(scope, id, {
+      ...stackProps,
+      stackName: props.stackName ?? stackNames(config.env).region(region),
+      env: props.env ?? { account: config.account, region },
+      description: props.description ?? `cc-continuity ${config.env}: active region ${region}`,
+    });
+    if (!Token.isUnresolved(this.region) && this.region !== region) {
+      throw new Error(`RegionStack for ${region} was given env.region ${this.region}; they must be the same`);
+    }
+    this.peerRegion = region === a ? b : a;
+    this.bus = new ContinuityBus(this, 'Events', { env: config.env });
+    this.forwarding = this.bus.forwardTo(this.peerRegion);
+  }
+}
