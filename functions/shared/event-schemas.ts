@@ -187,6 +187,12 @@ export const alarmStateChangeDetailSchema = z.object({
 
 export type AlarmStateChange = z.output<typeof alarmStateChangeDetailSchema>;
 
+/** An EventBridge rule's schedule (`Schedule.rate(...)`): `aws.events` / `Scheduled Event`, detail `{}`. */
+export const SCHEDULE_SOURCE = 'aws.events';
+export const SCHEDULE_DETAIL_TYPE = 'Scheduled Event';
+export const scheduleDetailSchema = z.looseObject({});
+export type ScheduleDetail = z.output<typeof scheduleDetailSchema>;
+
 /**
  * Source prefix of the platform's partner events: `aws.partner/genesys.com/cloud/<orgId>/<suffix>`.
  * Their detail-type is the topic pattern (`v2.routing.queues.{id}.users`); the resolved topic with the

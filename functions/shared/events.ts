@@ -15,6 +15,10 @@ import {
   PLATFORM_SOURCE_PREFIX,
   type PlatformEventDetail,
   platformEventDetailSchema,
+  SCHEDULE_DETAIL_TYPE,
+  SCHEDULE_SOURCE,
+  type ScheduleDetail,
+  scheduleDetailSchema,
 } from './event-schemas.js';
 import { describeZodIssues } from './identifiers.js';
 import { EVENT_SOURCE } from './names.js';
@@ -108,9 +112,10 @@ export type PlatformEvent = Delivery & {
   readonly type: 'PlatformEvent';
   readonly detail: PlatformEventDetail;
 };
+export type ScheduleEvent = Delivery & { readonly type: 'Schedule'; readonly detail: ScheduleDetail };
 
 /** Everything {@link parseEvent} accepts; narrow on `type`. */
-export type ParsedEvent = ContinuityEvent | AlarmEvent | PlatformEvent;
+export type ParsedEvent = ContinuityEvent | AlarmEvent | PlatformEvent | ScheduleEvent;
 export type ParsedEventType = ParsedEvent['type'];
 
 const deliverySchema = z.object({
@@ -126,7 +131,7 @@ const deliverySchema = z.object({
 
 /**
  * Validates an EventBridge event as delivered to a Lambda target against the catalogue: our own
- * `cc.continuity` events, CloudWatch alarm state changes and the platform's partner events. Throws
+ * `cc.continuity` events, CloudWatch alarm state changes, rule schedules and the platform's partner events. Throws
  * {@link EventValidationError} naming the failing field; pass `expected` to also reject event types the
  * handler is not meant to receive (a rule that matches too much).
  *
@@ -182,6 +187,9 @@ function classify(
       detail: check(alarmStateChangeDetailSchema, detailType, detail),
     };
   }
+  if (source === SCHEDULE_SOURCE && detailType === SCHEDULE_DETAIL_TYPE) {
+    return { ...delivery, type: 'Schedule', detail: check(scheduleDetailSchema, detailType, detail) };
+  }
   if (source.startsWith(PLATFORM_SOURCE_PREFIX)) {
     return {
       ...delivery,
@@ -190,7 +198,7 @@ function classify(
     };
   }
   throw new EventValidationError(detailType, [
-    `source: unknown source; expected ${EVENT_SOURCE}, ${ALARM_SOURCE} or ${PLATFORM_SOURCE_PREFIX}...`,
+    `source: unknown source; expected ${EVENT_SOURCE}, ${ALARM_SOURCE}, ${SCHEDULE_SOURCE} (schedule) or ${PLATFORM_SOURCE_PREFIX}...`,
   ]);
 }
 

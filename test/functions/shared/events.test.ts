@@ -206,6 +206,17 @@ describe('buildEvent / parseEvent', () => {
     ]);
   });
 
+  it('parses a rule schedule', () => {
+    // Prepare
+    const raw = { ...ALARM_EVENT, source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+
+    // Act
+    const event = parseEvent(raw, ['Schedule']);
+
+    // Assess
+    expect(event.type).toBe('Schedule');
+  });
+
   it('rejects an event type the handler does not expect', () => {
     // Act
     const message = problemOf(() => parseEvent(ALARM_EVENT, ['RegionHealthVote', 'ReplicationLagMeasured']));
