@@ -74,8 +74,9 @@ export function jsonBodyParser(opts: JsonBodyParserOptions = {}): MiddlewareObj<
       event.body = undefined;
       return;
     }
-    if (typeof body !== 'string')
+    if (typeof body !== 'string') {
       throw new BadRequest('request body must be JSON text', { code: 'invalid_json' });
+    }
     const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
     if (bytes.length > options.maxBodyBytes) {
       throw new PayloadTooLarge(`request body is over ${options.maxBodyBytes} bytes`);
@@ -96,14 +97,18 @@ export function jsonBodyParser(opts: JsonBodyParserOptions = {}): MiddlewareObj<
 
 export interface HttpErrorHandlerOptions {
   readonly logger: Logger;
+  /** Log 4xx answers (status and code, at INFO). @default true */
+  readonly logClientErrors?: boolean;
 }
+
+const httpErrorHandlerDefaults = { logClientErrors: true };
 
 /**
  * Turns any error into our error answer: an HttpError keeps its status, code and public message;
  * anything else is 500 `internal` / `internal error` and is logged with its stack (logs only).
  */
 export function httpErrorHandler(opts: HttpErrorHandlerOptions): MiddlewareObj<HttpEvent, HttpResult> {
-  const options = { ...opts };
+  const options = { ...httpErrorHandlerDefaults, ...opts };
   const httpErrorHandlerOnError = (request: Request<HttpEvent, HttpResult>): void => {
     const error: unknown = request.error;
     const { status, body, headers } = publicError(error);
@@ -115,7 +120,7 @@ export function httpErrorHandler(opts: HttpErrorHandlerOptions): MiddlewareObj<H
         code: body.error.code,
         cause: error.cause,
       });
-    } else {
+    } else if (options.logClientErrors) {
       options.logger.info('request rejected', { status, code: body.error.code });
     }
     request.response = json(status, body, headers);

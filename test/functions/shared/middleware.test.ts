@@ -152,6 +152,17 @@ describe('httpHandler', () => {
     expect(errorOf(result)).toEqual({ error: { code, message } });
   });
 
+  it('logs a rejection with its status and code', async () => {
+    // Prepare
+    const logged = vi.spyOn(logger, 'info');
+
+    // Act
+    await throwing(new NotFound('gone'))(httpEvent(), lambdaContext());
+
+    // Assess
+    expect(logged).toHaveBeenCalledWith('request rejected', { status: 404, code: 'not_found' });
+  });
+
   it('passes an error’s own headers through', async () => {
     // Act
     const result = await throwing(new ServiceUnavailable('fenced', { headers: { 'retry-after': '10' } }))(
