@@ -33,7 +33,7 @@ describe('local ControlState (MRSC) and region partitions', () => {
   const doc = (region: string) => world.region(region).doc;
   const put = (region: string, Item: Record<string, unknown>) =>
     doc(region).send(new PutCommand({ TableName: world.tables.controlState, Item }));
-  const get = (region: string, Key: Record<string, unknown>, ConsistentRead: boolean) =>
+  const get = (region: string, Key: object, ConsistentRead: boolean) =>
     doc(region).send(new GetCommand({ TableName: world.tables.controlState, Key, ConsistentRead }));
   const lease = () => controlKeys.lease(`lease-${randomUUID()}`);
 
