@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,6 +22,7 @@ const ESM_REQUIRE_BANNER =
 
 /** Found from this file, not the working directory, so synth works from any folder. */
 const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
+const PROJECT_ROOT = dirname(LOCK_FILE);
 
 /** Actions that X-Ray only grants on `*`: active tracing adds exactly these. */
 const XRAY_WILDCARD_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
@@ -28,7 +30,7 @@ const XRAY_WILDCARD_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemet
 export type FunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 export interface ContinuityFunctionProps {
-  /** Path of the TypeScript entry file, e.g. `functions/health/handler.ts`. */
+  /** The TypeScript entry file: absolute, or relative to the repository root, e.g. `functions/health/handler.ts`. */
   readonly entry: string;
   /**
    * Name of the exported handler in `entry`.
@@ -91,7 +93,7 @@ export class ContinuityFunction extends NodejsFunction {
     const logLevel = props.logLevel ?? 'INFO';
 
     super(scope, id, {
-      entry: props.entry,
+      entry: isAbsolute(props.entry) ? props.entry : join(PROJECT_ROOT, props.entry),
       handler: props.handler ?? 'handler',
       description: props.description,
       runtime: FUNCTION_RUNTIME,

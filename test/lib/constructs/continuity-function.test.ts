@@ -10,6 +10,8 @@ import { ContinuityFunction } from '../../../lib/constructs/continuity-function.
 import { addNag, cdkApp, reportedViolations, resourcesOf, trySynth } from '../helpers.js';
 
 const ENTRY = fileURLToPath(new URL('../fixtures/echo.ts', import.meta.url));
+/** The same entry as callers usually write it: relative to the repository root. */
+const RELATIVE_ENTRY = 'test/lib/fixtures/echo.ts';
 
 describe('ContinuityFunction', () => {
   let assembly: CloudAssembly;
@@ -21,7 +23,7 @@ describe('ContinuityFunction', () => {
     const app = addNag(cdkApp());
     const stack = new Stack(app, 'Fn', { env: { region: 'us-east-1' } });
     new ContinuityFunction(stack, 'Echo', {
-      entry: ENTRY,
+      entry: RELATIVE_ENTRY,
       serviceName: 'echo',
       timeout: Duration.seconds(3),
       environment: { TABLE_NAME: 'continuity-test-control-state', POWERTOOLS_LOG_LEVEL: 'DEBUG' },
