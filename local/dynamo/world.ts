@@ -25,8 +25,10 @@ export interface LocalWorldOptions {
   readonly regions?: readonly string[];
   /** @default config.regions.witness - must be the config's witness */
   readonly witness?: string;
-  /** @default 10 - stream poll interval of the replicator */
+  /** @default 15 - stream poll interval of the replicator (see ReplicatorOptions) */
   readonly pollIntervalMs?: number;
+  /** @default true - reuse a cached synthesis of identical stack sources (see synth.ts) */
+  readonly synthCache?: boolean;
 }
 
 /** One region as its functions see it. */
@@ -90,11 +92,11 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
   if (witness === undefined) throw new Error('startLocalWorld: no witness region');
   const control: StoreIdentity = { accessKeyId: 'mrsccontrol', region: regions[0] as string };
 
-  // Spawn first, then synthesize while the JVM boots (synthesis blocks the event loop).
+  // Spawn first, then synthesize while the JVM boots (a synthesis blocks the event loop).
   const booting = startDynamoLocal({ port: await freePort() });
   let specs: LocalTableSpec[];
   try {
-    specs = synthesizeTableSpecs(config);
+    specs = await synthesizeTableSpecs(config, { cache: options.synthCache });
   } catch (e) {
     await booting.then((d) => d.stop()).catch(() => undefined);
     throw e;

@@ -8,6 +8,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataStack } from '../../../lib/stacks/data-stack.js';
+import { synthesizeTableSpecs } from '../../../local/dynamo/synth.js';
 import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
 
 const A = 'us-east-1';
@@ -59,6 +60,13 @@ describe('local tables made from the synthesized stacks', () => {
       [world.tables.controlState]: `MRSC ${A},${B}`,
       [world.tables.witnessState]: `REGIONAL ${world.witness}`,
     });
+  });
+
+  it('made them from what a fresh synthesis gives (the on-disk synthesis cache is not stale)', async () => {
+    // Act
+    const fresh = await synthesizeTableSpecs(world.config, { cache: false });
+    // Assess
+    expect(world.specs).toEqual(fresh);
   });
 
   it.each([
