@@ -114,13 +114,13 @@ async function launchOn(port: number, sharedDb: boolean, timeoutMs: number): Pro
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       if (child.exitCode === null && child.signalCode === null) {
-        process.kill(pid, 'SIGTERM');
+        signal(pid, 'SIGTERM');
         const graceful = await Promise.race([
           exited.then(() => true),
           sleep(STOP_GRACE_MS).then(() => false),
         ]);
         if (!graceful) {
-          process.kill(pid, 'SIGKILL');
+          signal(pid, 'SIGKILL');
           await exited;
         }
       }
@@ -140,6 +140,15 @@ async function launchOn(port: number, sharedDb: boolean, timeoutMs: number): Pro
     throw e;
   }
   return { endpoint, port, pid, stop };
+}
+
+/** Signals `pid`; a process that has just exited on its own is not an error. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
 }
 
 /** Keeps the last few KB of the JVM's output for error messages; draining also keeps the pipes from filling. */
