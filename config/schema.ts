@@ -47,12 +47,22 @@ export const quorumSchema = z.strictObject({
 });
 
 export const contextSchema = z.strictObject({
-  contextTtlSeconds: z.number().int().min(60, 'must be 60-3600 s').max(3600, 'must be 60-3600 s').default(300),
+  contextTtlSeconds: z
+    .number()
+    .int()
+    .min(60, 'must be 60-3600 s')
+    .max(3600, 'must be 60-3600 s')
+    .default(300),
   maxContextBytes: z.number().int().min(1024).max(350_000).default(32_768),
   /** A token younger than this may find its context only in the origin replica (replication in flight). */
   replicationBudgetMs: z.number().int().min(100).default(5000),
   originReadTimeoutMs: z.number().int().min(20).max(5000).default(300),
-  crmEventTtlHours: z.number().int().min(1).max(24 * 14).default(24),
+  crmEventTtlHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 14)
+    .default(24),
   webhookReplayWindowSeconds: z.number().int().min(30).max(3600).default(300),
   maxWebhookBytes: z.number().int().min(1024).max(1_000_000).default(65_536),
 });
@@ -64,7 +74,9 @@ export const routingSchema = z.strictObject({
 
 export const dnsSchema = z.strictObject({
   zoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS zone name such as cc.example.com'),
-  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
+  hostedZoneId: z
+    .string()
+    .regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
   recordTtlSeconds: z.number().int().min(1).max(300).default(10),
 });
 
@@ -97,7 +109,10 @@ export const configSchema = z
       .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
       .optional(),
     regions: z.strictObject({ active: z.tuple([region, region]), witness: region }),
-    sipTargets: z.record(region, z.array(sipTargetSchema).min(1, 'each active region needs at least one SIP target')),
+    sipTargets: z.record(
+      region,
+      z.array(sipTargetSchema).min(1, 'each active region needs at least one SIP target'),
+    ),
     health: healthSchema.prefault({}),
     replication: replicationSchema.prefault({}),
     quorum: quorumSchema.prefault({}),
@@ -119,7 +134,9 @@ export const configSchema = z
     }
     const all = [a, b, c.regions.witness];
     if (new Set(all).size === 3) {
-      const set = Object.entries(MRSC_REGION_SETS).find(([, regions]) => all.every((r) => regions.includes(r)));
+      const set = Object.entries(MRSC_REGION_SETS).find(([, regions]) =>
+        all.every((r) => regions.includes(r)),
+      );
       if (!set) {
         ctx.addIssue({
           code: 'custom',

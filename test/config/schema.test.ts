@@ -51,23 +51,101 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    ['two regions that are the same', 'regions.active', ['us-east-1', 'us-east-1'], 'regions.active', 'both active regions are us-east-1'],
-    ['regions outside one MRSC set', 'regions.active', ['us-east-1', 'eu-west-1'], 'regions', 'not one DynamoDB MRSC region set'],
-    ['a witness from another MRSC set', 'regions.witness', 'ap-northeast-1', 'regions', 'not one DynamoDB MRSC region set'],
-    ['a witness that is an active region', 'regions.witness', 'us-west-2', 'regions.witness', 'must be a third region'],
-    ['a malformed region name', 'regions.witness', 'useast2', 'regions.witness', 'must be an AWS region name'],
-    ['exclusion not below the circuit breaker', 'replication.replicationExclusionMs', 300, 'replication.replicationExclusionMs', 'not below circuitBreakerMs (300 ms)'],
+    [
+      'two regions that are the same',
+      'regions.active',
+      ['us-east-1', 'us-east-1'],
+      'regions.active',
+      'both active regions are us-east-1',
+    ],
+    [
+      'regions outside one MRSC set',
+      'regions.active',
+      ['us-east-1', 'eu-west-1'],
+      'regions',
+      'not one DynamoDB MRSC region set',
+    ],
+    [
+      'a witness from another MRSC set',
+      'regions.witness',
+      'ap-northeast-1',
+      'regions',
+      'not one DynamoDB MRSC region set',
+    ],
+    [
+      'a witness that is an active region',
+      'regions.witness',
+      'us-west-2',
+      'regions.witness',
+      'must be a third region',
+    ],
+    [
+      'a malformed region name',
+      'regions.witness',
+      'useast2',
+      'regions.witness',
+      'must be an AWS region name',
+    ],
+    [
+      'exclusion not below the circuit breaker',
+      'replication.replicationExclusionMs',
+      300,
+      'replication.replicationExclusionMs',
+      'not below circuitBreakerMs (300 ms)',
+    ],
     ['a failure threshold of 0', 'health.failureThreshold', 0, 'health.failureThreshold', 'must be 1-10'],
     ['a failure threshold of 11', 'health.failureThreshold', 11, 'health.failureThreshold', 'must be 1-10'],
-    ['a probe interval under 200 ms', 'health.probeIntervalMs', 150, 'health.probeIntervalMs', 'at least 200 ms'],
-    ['a probe timeout not below the interval', 'health.probeTimeoutMs', 1000, 'health.probeTimeoutMs', 'not below probeIntervalMs (1000 ms)'],
-    ['a context TTL under 60 s', 'context.contextTtlSeconds', 59, 'context.contextTtlSeconds', 'must be 60-3600 s'],
-    ['a context TTL over 3600 s', 'context.contextTtlSeconds', 3601, 'context.contextTtlSeconds', 'must be 60-3600 s'],
-    ['an active region without SIP targets', 'sipTargets.us-west-2', undefined, 'sipTargets.us-west-2', 'no SIP targets for active region us-west-2'],
-    ['a SIP transport that does not exist', 'sipTargets.us-east-1', [{ host: 'a', port: 5060, transport: 'sctp' }], 'sipTargets.us-east-1.0.transport', ''],
+    [
+      'a probe interval under 200 ms',
+      'health.probeIntervalMs',
+      150,
+      'health.probeIntervalMs',
+      'at least 200 ms',
+    ],
+    [
+      'a probe timeout not below the interval',
+      'health.probeTimeoutMs',
+      1000,
+      'health.probeTimeoutMs',
+      'not below probeIntervalMs (1000 ms)',
+    ],
+    [
+      'a context TTL under 60 s',
+      'context.contextTtlSeconds',
+      59,
+      'context.contextTtlSeconds',
+      'must be 60-3600 s',
+    ],
+    [
+      'a context TTL over 3600 s',
+      'context.contextTtlSeconds',
+      3601,
+      'context.contextTtlSeconds',
+      'must be 60-3600 s',
+    ],
+    [
+      'an active region without SIP targets',
+      'sipTargets.us-west-2',
+      undefined,
+      'sipTargets.us-west-2',
+      'no SIP targets for active region us-west-2',
+    ],
+    [
+      'a SIP transport that does not exist',
+      'sipTargets.us-east-1',
+      [{ host: 'a', port: 5060, transport: 'sctp' }],
+      'sipTargets.us-east-1.0.transport',
+      '',
+    ],
     ['an unknown field (typo)', 'health.probeIntervalMS', 1000, 'health', 'probeIntervalMS'],
     ['a hosted zone id that is not one', 'dns.hostedZoneId', 'example', 'dns.hostedZoneId', 'hosted zone id'],
-    ['a burst below the rate', 'api.throttleBurstLimit', 10, 'api.throttleBurstLimit', 'burst must be at least the rate'],
+    [
+      'a burst below the rate',
+      'api.throttleBurstLimit',
+      10,
+      'api.throttleBurstLimit',
+      'burst must be at least the rate',
+    ],
   ])('rejects %s, naming the field and the value', (_name, path, value, field, message) => {
     // Prepare
     const raw = withChange(path, value);
@@ -88,14 +166,18 @@ describe('parseConfig', () => {
   });
 
   it('rejects an unknown environment, listing the ones that exist', () => {
-    expect(() => loadConfig('staging-x')).toThrow(/no such environment; pass -c env=<name> with one of: .*dev/);
+    expect(() => loadConfig('staging-x')).toThrow(
+      /no such environment; pass -c env=<name> with one of: .*dev/,
+    );
   });
 
   it('rejects a file whose env field does not match its name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'prod.json'), JSON.stringify(devRaw));
 
-    expect(() => loadConfig('prod', dir)).toThrow('env = "dev": does not match the file name; set "env": "prod"');
+    expect(() => loadConfig('prod', dir)).toThrow(
+      'env = "dev": does not match the file name; set "env": "prod"',
+    );
   });
 
   it('rejects a file that is not JSON', () => {
