@@ -39,3 +39,35 @@ export function stackNames(env: string) {
     dns: `Continuity-${env}-Dns`,
   } as const;
 }
+
+/**
+ * CloudWatch alarm names. The SIP-health alarm of region R lives in R's Region stack; the Dns stack's
+ * CLOUDWATCH_METRIC health check finds it by this name and R.
+ *
+ * @example
+ * alarmNames('dev').sipHealth('us-east-1') // 'continuity-dev-sip-health-us-east-1'
+ */
+export function alarmNames(env: string) {
+  return {
+    sipHealth: (region: string) => `continuity-${env}-sip-health-${region}`,
+    replicationLag: (region: string) => `continuity-${env}-replication-lag-${region}`,
+    replicationLatency: (region: string) => `continuity-${env}-ddb-replication-latency-${region}`,
+  } as const;
+}
+
+/**
+ * Secrets Manager names. Each secret is created once, in the first active region, and replicated to
+ * the other active region, so a function in either region reads it by this name locally.
+ */
+export function secretNames(env: string) {
+  return {
+    /** `{ "keys": ["<current>", "<next>"] }`: two API keys valid at once, for rotation without downtime. */
+    apiKeys: `continuity/${env}/api-keys`,
+    /** HMAC keys of the transfer context token. */
+    tokenKey: `continuity/${env}/context-token-key`,
+    /** Shared secret of the CRM webhook signature. */
+    crmWebhook: `continuity/${env}/crm-webhook-secret`,
+    /** Platform OAuth client credentials. */
+    platformClient: `continuity/${env}/platform-client`,
+  } as const;
+}
