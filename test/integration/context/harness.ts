@@ -1,0 +1,140 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { contextRouteDeps, webhookRouteDeps } from '../../../functions/context/deps.js';
+import { createContextRoute, crmWebhookRoute, getContextRoute } from '../../../functions/context/routes.js';
+import { CRM_SIGNATURE_HEADER, signWebhook } from '../../../functions/context/webhook-signature.js';
+import { secretNames } from '../../../functions/shared/names.js';
+import { memoryPublisher } from '../../../functions/shared/publisher.js';
+import { loadRuntimeConfig } from '../../../functions/shared/runtime-config.js';
+import { staticSecrets } from '../../../functions/shared/secrets.js';
+import type { LocalWorld } from '../../../local/dynamo/world.js';
+import { httpEvent, lambdaContext } from '../../functions/shared/lambda-fixtures.js';
+
+/**
+ * The context API of each region of a local world, as the Lambda runtime would run it: the real middy
+ * handlers, DynamoDB through each region's local endpoint, secrets injected (Secrets Manager has no
+ * local stand-in), events collected in memory, one clock the test moves.
+ */
+
+// EMF lines on stdout would bury the test output; the metrics are not what these tests check.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+export const API_KEY = 'test-api-key-current-0123456789';
+export const NEXT_API_KEY = 'test-api-key-next-0123456789';
+export const WEBHOOK_SECRET = 'whsec-test-0123456789abcdef';
+const TOKEN_SECRET = 'token-secret-for-tests-only-0123456789abcdef';
+
+export interface Clock {
+  now: number;
+}
+
+export function apiSecrets(env: string) {
+  const names = secretNames(env);
+  return staticSecrets({
+    [names.apiKeys]: JSON.stringify({ keys: [API_KEY, NEXT_API_KEY] }),
+    [names.tokenKey]: JSON.stringify({ keys: [TOKEN_SECRET] }),
+    [names.crmWebhook]: JSON.stringify({ current: WEBHOOK_SECRET }),
+  });
+}
+
+export interface Response {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly headers: Record<string, unknown>;
+}
+
+export function regionApi(world: LocalWorld, region: string, clock: Clock) {
+  const endpoints = world.regions.map((r) => `${r}=${world.region(r).endpoint}`).join(',');
+  const config = loadRuntimeConfig({
+    CONTINUITY_ENV: world.config.env,
+    AWS_REGION: region,
+    ACTIVE_REGIONS: world.config.regions.active.join(','),
+    WITNESS_REGION: world.config.regions.witness,
+    DYNAMODB_ENDPOINTS: endpoints,
+    CONTINUITY_SETTINGS: JSON.stringify({ context: world.config.context }),
+  });
+  const publisher = memoryPublisher();
+  const overrides = {
+    secrets: apiSecrets(config.env),
+    publisher,
+    now: () => clock.now,
+    logLevel: 'SILENT' as const,
+  };
+  const contextDeps = contextRouteDeps(config, 'context-test', overrides);
+  const routes = {
+    create: createContextRoute(contextDeps),
+    get: getContextRoute(contextDeps),
+    webhook: crmWebhookRoute(webhookRouteDeps(config, 'crm-webhook-test', overrides)),
+  };
+  const invoke = async (route: keyof typeof routes, event: APIGatewayProxyEventV2): Promise<Response> => {
+    const result = await routes[route](event, lambdaContext());
+    return {
+      status: result.statusCode ?? 0,
+      body: JSON.parse(result.body ?? 'null') as Record<string, unknown>,
+      headers: result.headers ?? {},
+    };
+  };
+  return {
+    config,
+    publisher,
+    invoke,
+    save: (context: unknown, apiKey = API_KEY) =>
+      invoke(
+        'create',
+        httpEvent({
+          body: JSON.stringify(context),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        }),
+      ),
+    fetch: (token: string, apiKey = API_KEY) =>
+      invoke('get', getEvent(token, { authorization: `Bearer ${apiKey}` })),
+    webhook: (body: string, headers: Record<string, string>) =>
+      invoke('webhook', webhookEvent(body, headers)),
+    /** A correctly signed webhook for `event` at the clock's time. */
+    sendCrmEvent: (event: unknown) => {
+      const body = JSON.stringify(event);
+      return invoke(
+        'webhook',
+        webhookEvent(body, {
+          'content-type': 'application/json',
+          [CRM_SIGNATURE_HEADER]: signWebhook(body, WEBHOOK_SECRET, Math.floor(clock.now / 1000)),
+        }),
+      );
+    },
+  };
+}
+
+export type RegionApi = ReturnType<typeof regionApi>;
+
+export function getEvent(token: string | undefined, headers: Record<string, string>): APIGatewayProxyEventV2 {
+  const path = `/contexts/${token ?? ''}`;
+  const base = httpEvent({ headers });
+  return {
+    ...base,
+    routeKey: 'GET /contexts/{token}',
+    rawPath: path,
+    ...(token === undefined ? {} : { pathParameters: { token } }),
+    requestContext: {
+      ...base.requestContext,
+      routeKey: 'GET /contexts/{token}',
+      http: { ...base.requestContext.http, method: 'GET', path },
+    },
+  };
+}
+
+export function webhookEvent(
+  body: string | undefined,
+  headers: Record<string, string>,
+): APIGatewayProxyEventV2 {
+  const base = httpEvent({ headers, ...(body === undefined ? {} : { body }) });
+  return {
+    ...base,
+    ...(body === undefined ? { body: undefined } : {}),
+    routeKey: 'POST /webhooks/crm',
+    rawPath: '/webhooks/crm',
+    requestContext: {
+      ...base.requestContext,
+      routeKey: 'POST /webhooks/crm',
+      http: { ...base.requestContext.http, path: '/webhooks/crm' },
+    },
+  };
+}
