@@ -1,0 +1,67 @@
+import { dynamoDocClientFor, eventBridgeClientFor } from '../shared/clients.js';
+import { parseEvent } from '../shared/events.js';
+import { observability } from '../shared/logger.js';
+import { eventHandler } from '../shared/middleware.js';
+import { alarmNames } from '../shared/names.js';
+import { eventBridgePublisher } from '../shared/publisher.js';
+import { runtimeConfig } from '../shared/runtime-config.js';
+import { dynamoControlStore } from './control-store.js';
+import { reportQuorumMetrics } from './quorum-metrics.js';
+import { handleQuorumEvent, type QuorumDeps } from './quorum-service.js';
+
+const config = runtimeConfig();
+const { logger, metrics } = observability('quorum', { persistentKeys: { region: config.region } });
+const budgetMs = config.settings.quorum.controlBudgetMs;
+
+const deps: QuorumDeps = {
+  // One attempt per call: the control budget is the deadline, not the SDK's retries.
+  store: dynamoControlStore({
+    doc: dynamoDocClientFor(config, config.region, { requestTimeoutMs: budgetMs, maxAttempts: 1 }),
+    tableName: config.tables.controlState,
+    budgetMs,
+  }),
+  publisher: eventBridgePublisher(eventBridgeClientFor(config)),
+  settings: {
+    activeRegions: [...config.activeRegions],
+    witnessRegion: config.witnessRegion,
+    voteStaleMs: config.settings.quorum.voteStaleMs,
+    replicationExclusionMs: config.settings.replication.replicationExclusionMs,
+    lagSamples: config.settings.replication.lagSamples,
+    minRegionsInRotation: config.settings.quorum.minRegionsInRotation,
+    failbackDwellSeconds: config.settings.quorum.failbackDwellSeconds,
+  },
+  region: config.region,
+  eventBusName: config.eventBusName,
+  // Well past the winner's own worst case (four budgeted calls and a publish) before another takes over.
+  announceGraceMs: 10 * budgetMs,
+  alarmNames: config.activeRegions.map((r) => alarmNames(config.env).sipHealth(r)),
+};
+
+/** Quorum (DESIGN.md section 4): votes, lag samples, SIP-health alarm changes and a schedule. */
+export const handler = eventHandler(
+  async (raw) => {
+    const event = parseEvent(raw, [
+      'RegionHealthVote',
+      'ReplicationLagMeasured',
+      'AlarmStateChange',
+      'Schedule',
+    ]);
+    const result = await handleQuorumEvent(deps, event, Date.now());
+    reportQuorumMetrics(metrics, result);
+    if (result.kind === 'fenced') {
+      logger.warn('ControlState out of reach: this region has lost quorum and decides nothing', {
+        trigger: result.trigger,
+        error: result.error,
+      });
+    } else if (result.kind === 'evaluated' && result.evaluation.announced.length > 0) {
+      logger.info('rotation changed', {
+        trigger: result.trigger,
+        epoch: result.evaluation.outcome.decision.epoch,
+        inRotation: result.evaluation.outcome.decision.inRotation,
+        reasons: result.evaluation.outcome.reasons,
+        conditions: result.evaluation.outcome.conditions,
+      });
+    }
+  },
+  { logger, metrics },
+);
