@@ -75,7 +75,7 @@ export interface Clock {
 
 export interface LagSampleOut {
   readonly lagMs: number;
-  /** Send time of the newest heartbeat seen; null when the sample is the overdue lower bound. */
+  /** Send time of the heartbeat measured; null when the sample is the overdue lower bound. */
   readonly sentAt: number | null;
 }
 
@@ -100,7 +100,7 @@ export class LagMeter {
   private lastSentAt: number | null;
   /** Midpoint of the last successful read; null before the first (whose finding is only a baseline). */
   private prevMid: number | null = null;
-  private pending: number[] = [];
+  private pending: { lagMs: number; sentAt: number }[] = [];
   private lastLagMs: number | null = null;
   private stopped = false;
   private errors = 0;
@@ -120,7 +120,12 @@ export class LagMeter {
         const mid = (start + clock.now()) / 2;
         if (hb !== null && (this.lastSentAt === null || hb.sentAt > this.lastSentAt)) {
           // Seen for the first time: it arrived after the previous read and before this one.
-          if (this.prevMid !== null) this.pending.push(Math.max(0, (this.prevMid + mid) / 2 - hb.sentAt));
+          if (this.prevMid !== null) {
+            this.pending.push({
+              lagMs: Math.max(0, (this.prevMid + mid) / 2 - hb.sentAt),
+              sentAt: hb.sentAt,
+            });
+          }
           this.lastSentAt = hb.sentAt;
         }
         this.prevMid = mid;
@@ -150,11 +155,14 @@ export class LagMeter {
    * last measured lag: a heartbeat merely not due yet must not read as a lag smaller than the real one.
    */
   takeSample(now: number): LagSampleOut | null {
-    if (this.pending.length > 0) {
-      const lagMs = Math.max(...this.pending);
+    const worst = this.pending.reduce<{ lagMs: number; sentAt: number } | null>(
+      (max, p) => (max === null || p.lagMs > max.lagMs ? p : max),
+      null,
+    );
+    if (worst !== null) {
       this.pending = [];
-      this.lastLagMs = lagMs;
-      return { lagMs, sentAt: this.lastSentAt };
+      this.lastLagMs = worst.lagMs;
+      return worst;
     }
     if (this.lastSentAt === null) return null;
     const overdue = now - this.lastSentAt - this.options.intervalMs;

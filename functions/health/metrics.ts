@@ -37,7 +37,12 @@ export interface TickMetrics {
     readonly rttMs: number | null;
   }[];
   readonly regions: readonly { readonly region: string; readonly healthyTargets: number }[];
-  readonly lag: { readonly sourceRegion: string; readonly lagMs: number } | null;
+  /** `sentAt`: the measured heartbeat's send time (null for the overdue bound); not published, for tests. */
+  readonly lag: {
+    readonly sourceRegion: string;
+    readonly lagMs: number;
+    readonly sentAt: number | null;
+  } | null;
 }
 
 export interface MonitorMetrics {

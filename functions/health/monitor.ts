@@ -112,7 +112,7 @@ export async function runMonitor(deps: MonitorDeps): Promise<MonitorRun> {
       const tick = applyTick(lease, deps.targets, results, deps.activeRegions, timing, at);
       const sample = meter?.takeSample(deps.clock.now()) ?? null;
       const lagStep: LagStep | null = sample
-        ? applyLagSample(lease.lag, sample.lagMs, sample.sentAt, timing.lag)
+        ? applyLagSample(lease.lag, sample.lagMs, meter?.newestSentAt ?? null, timing.lag)
         : null;
       const entries = tickEntries(
         {
@@ -173,7 +173,7 @@ export async function runMonitor(deps: MonitorDeps): Promise<MonitorRun> {
         regions: tick.regions.map((r) => ({ region: r.region, healthyTargets: r.healthyTargets })),
         lag:
           sample && deps.heartbeats
-            ? { sourceRegion: deps.heartbeats.peerRegion, lagMs: sample.lagMs }
+            ? { sourceRegion: deps.heartbeats.peerRegion, lagMs: sample.lagMs, sentAt: sample.sentAt }
             : null,
       });
       unsent = next.outbox.length > 0 ? await publishOrKeep(deps, next.outbox, logger) : [];
