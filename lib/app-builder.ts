@@ -2,6 +2,7 @@ import { type App, Tags } from 'aws-cdk-lib';
 import type { ContinuityConfig } from '../config/schema.js';
 import { stackNames } from '../functions/shared/names.js';
 import { DataStack } from './stacks/data-stack.js';
+import { DnsStack } from './stacks/dns-stack.js';
 import { RegionStack } from './stacks/region-stack.js';
 import { WitnessStack } from './stacks/witness-stack.js';
 
@@ -10,6 +11,8 @@ export interface ContinuityStacks {
   /** One per active region, in the order of `config.regions.active`. */
   readonly regions: readonly RegionStack[];
   readonly witness: WitnessStack;
+  /** Route 53 health checks and latency records (us-east-1). */
+  readonly dns: DnsStack;
 }
 
 /**
@@ -27,7 +30,16 @@ export function buildContinuityApp(app: App, config: ContinuityConfig): Continui
     (region) => new RegionStack(app, names.region(region), { config, region }),
   );
   const witness = new WitnessStack(app, names.witness, { config });
+  // The one cross-region reference of the app: the health endpoint URLs (and API domains) exist only
+  // once the region stacks are deployed (see DnsStack).
+  const dns = new DnsStack(app, names.dns, {
+    config,
+    regions: regions.map((stack) => ({
+      region: stack.region,
+      healthUrl: stack.quorum.healthUrl.url,
+    })),
+  });
   Tags.of(app).add('project', 'cc-continuity');
   Tags.of(app).add('environment', config.env);
-  return { data, regions, witness };
+  return { data, regions, witness, dns };
 }

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { stackNames } from '../../functions/shared/names.js';
 import { type BusForwarding, ContinuityBus } from '../constructs/continuity-bus.js';
+import { Quorum } from '../constructs/quorum.js';
 
 export interface RegionStackProps extends StackProps {
   readonly config: ContinuityConfig;
@@ -23,6 +24,8 @@ export class RegionStack extends Stack {
   /** The other active region. */
   public readonly peerRegion: string;
   public readonly forwarding: BusForwarding;
+  /** Quorum function and the health endpoint Route 53 checks (the Dns stack reads `quorum.healthUrl`). */
+  public readonly quorum: Quorum;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, ...stackProps } = props;
@@ -35,6 +38,8 @@ export class RegionStack extends Stack {
       stackName: props.stackName ?? stackNames(config.env).region(region),
       env: props.env ?? { account: config.account, region },
       description: props.description ?? `cc-continuity ${config.env}: active region ${region}`,
+      // The Dns stack (us-east-1) reads this region's health endpoint URL.
+      crossRegionReferences: props.crossRegionReferences ?? true,
     });
     if (!Token.isUnresolved(this.region) && this.region !== region) {
       throw new Error(`RegionStack for ${region} was given env.region ${this.region}; they must be the same`);
@@ -42,5 +47,6 @@ export class RegionStack extends Stack {
     this.peerRegion = region === a ? b : a;
     this.bus = new ContinuityBus(this, 'Events', { env: config.env });
     this.forwarding = this.bus.forwardTo(this.peerRegion);
+    this.quorum = new Quorum(this, 'Quorum', { config, bus: this.bus.bus });
   }
 }

@@ -19,14 +19,14 @@ function runApp(context: Record<string, unknown>) {
 }
 
 describe('bin/app.ts', () => {
-  it('synthesizes the four stacks of dev', () => {
+  it('synthesizes the five stacks of dev', () => {
     // Act
     const { status, stderr, outdir } = runApp({ env: 'dev' });
 
     // Assess
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(readdirSync(outdir).filter((f) => f.endsWith('.template.json'))).toHaveLength(4);
+    expect(readdirSync(outdir).filter((f) => f.endsWith('.template.json'))).toHaveLength(5);
   });
 
   it('fails with the config message and no stack trace when the environment has no config', () => {

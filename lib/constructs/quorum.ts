@@ -1,0 +1,139 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ContinuityConfig } from '../../config/schema.js';
+import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../../functions/shared/event-schemas.js';
+import { alarmNames, EVENT_SOURCE, tableNames } from '../../functions/shared/names.js';
+import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
+import { ContinuityFunction } from './continuity-function.js';
+
+/** Actions the quorum function uses on ControlState (control-store.ts); nothing else. */
+const QUORUM_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
+/** The health endpoint only reads the decision item. */
+const ENDPOINT_TABLE_ACTIONS = ['dynamodb:GetItem'];
+
+export interface QuorumProps {
+  readonly config: ContinuityConfig;
+  /** This region's continuity bus: quorum consumes votes and lag events from it and publishes on it. */
+  readonly bus: events.IEventBus;
+  /**
+   * Attempts EventBridge makes to invoke the function before the event goes to the DLQ.
+   * @default - 8
+   */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * Quorum and self-fencing in one active region (DESIGN.md section 4): the quorum function, fed by the
+ * region bus (votes, lag), the default bus (SIP-health alarm state changes) and a schedule, and the
+ * health endpoint (a function URL Route 53 checks). Every asynchronous hop has a dead-letter queue:
+ * EventBridge's delivery to the function and the function's own failed invocations.
+ *
+ * @example
+ * const quorum = new Quorum(this, 'Quorum', { config, bus: this.bus.bus });
+ * quorum.healthUrl.url; // for the Route 53 HTTPS health check
+ */
+export class Quorum extends Construct {
+  public readonly function: ContinuityFunction;
+  public readonly healthEndpoint: ContinuityFunction;
+  public readonly healthUrl: lambda.FunctionUrl;
+  /** Events EventBridge could not deliver and invocations that failed after Lambda's retries. */
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly rules: readonly events.Rule[];
+
+  constructor(scope: Construct, id: string, props: QuorumProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    const region = stack.region;
+    const tableArn = stack.formatArn({
+      service: 'dynamodb',
+      resource: 'table',
+      resourceName: tableNames(config.env).controlState,
+    });
+    const budgetMs = config.quorum.controlBudgetMs;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the quorum rules and of the quorum function (cdk-nag only ' +
+        'recognises SQS redrive DLQs); operators replay from it by hand, so a further DLQ would only hold the same events.',
+    });
+
+    this.function = new ContinuityFunction(this, 'Function', {
+      entry: 'functions/routing/quorum-handler.ts',
+      serviceName: 'quorum',
+      description: `Quorum decisions for ${config.env} in ${region}`,
+      environment: lambdaEnvironment(config, { sections: ['quorum', 'replication'] }),
+      timeout: Duration.seconds(30),
+    });
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: QUORUM_TABLE_ACTIONS, resources: [tableArn] }),
+    );
+    props.bus.grantPutEventsTo(this.function);
+    this.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
+
+    const target = new targets.LambdaFunction(this.function, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: props.retryAttempts ?? 8,
+      maxEventAge: Duration.hours(1),
+    });
+    const fromBus = new events.Rule(this, 'Inputs', {
+      eventBus: props.bus,
+      description: 'Votes and replication lag (both regions and the witness) to quorum',
+      eventPattern: { source: [EVENT_SOURCE], detailType: ['RegionHealthVote', 'ReplicationLagMeasured'] },
+      targets: [target],
+    });
+    // Alarms live on the default bus of their own region: this region's SIP-health alarm.
+    const alarms = new events.Rule(this, 'Alarms', {
+      description: 'SIP-health alarm state changes: immediate re-evaluation',
+      eventPattern: {
+        source: [ALARM_SOURCE],
+        detailType: [ALARM_DETAIL_TYPE],
+        detail: { alarmName: [alarmNames(config.env).sipHealth(region)] },
+      },
+      targets: [target],
+    });
+    const schedule = new events.Rule(this, 'Backstop', {
+      description: 'Re-evaluates quorum when no event came (vote staleness, failback dwell)',
+      schedule: events.Schedule.rate(Duration.minutes(config.quorum.evaluationScheduleMinutes)),
+      targets: [target],
+    });
+    this.rules = [fromBus, alarms, schedule];
+
+    this.healthEndpoint = new ContinuityFunction(this, 'HealthEndpoint', {
+      entry: 'functions/routing/health-endpoint.ts',
+      serviceName: 'health-endpoint',
+      description: `Route 53 health endpoint of ${region}: 200 only in rotation and with ControlState quorum`,
+      environment: lambdaEnvironment(config, { sections: ['quorum'] }),
+      // The budget bounds the one read; the timeout only catches a cold start gone wrong.
+      timeout: Duration.millis(Math.max(3000, budgetMs * 3)),
+    });
+    this.healthEndpoint.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ENDPOINT_TABLE_ACTIONS, resources: [tableArn] }),
+    );
+    // Route 53 health checkers cannot sign requests. The answer is {region, inRotation, reason} and
+    // the function can only read the ControlState table, so an anonymous caller learns nothing more.
+    this.healthUrl = this.healthEndpoint.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+  }
+}

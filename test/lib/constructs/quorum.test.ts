@@ -1,0 +1,109 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { alarmNames, tableNames } from '../../../functions/shared/names.js';
+import { Quorum } from '../../../lib/constructs/quorum.js';
+import { cdkApp, resourcesOf, testConfig } from '../helpers.js';
+
+const config = testConfig();
+const region = 'us-east-1';
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+describe('Quorum', () => {
+  let t: Template;
+  let quorum: Quorum;
+  let stack: Stack;
+  beforeAll(() => {
+    stack = new Stack(cdkApp(), 'Region', { env: { account: '123456789012', region } });
+    const bus = new events.EventBus(stack, 'Bus', { eventBusName: 'continuity-dev' });
+    quorum = new Quorum(stack, 'Quorum', { config, bus });
+    t = Template.fromStack(stack);
+  }, 120_000);
+
+  /** Every statement of the policies attached to a function's role. */
+  function statementsOf(fnLogicalId: string): Statement[] {
+    const fn = resourcesOf(t, 'AWS::Lambda::Function')[fnLogicalId];
+    if (!fn) throw new Error(`no function ${fnLogicalId}`);
+    const role = fn.Properties?.Role as { 'Fn::GetAtt': unknown[] };
+    const roleRef = JSON.stringify(role['Fn::GetAtt'][0]);
+    return Object.values(resourcesOf(t, 'AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties?.Roles).includes(roleRef))
+      .flatMap(
+        (p) => (p.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+      );
+  }
+
+  const list = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
+
+  it('serves the health endpoint through a function URL without auth', () => {
+    t.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: {
+        'Fn::GetAtt': [stack.getLogicalId(quorum.healthEndpoint.node.defaultChild as never), 'Arn'],
+      },
+    });
+  });
+
+  it('lets the health endpoint only read ControlState (one GetItem on the table, logs and X-Ray)', () => {
+    const id = stack.getLogicalId(quorum.healthEndpoint.node.defaultChild as never);
+    const statements = statementsOf(id);
+    const actions = statements.flatMap((s) => list(s.Action));
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
+    expect(actions.every((a) => /^(dynamodb:GetItem|logs:|xray:)/.test(a))).toBe(true);
+    const table = statements.find((s) => list(s.Action).includes('dynamodb:GetItem'));
+    expect(JSON.stringify(table?.Resource)).toContain(`:table/${tableNames(config.env).controlState}`);
+    expect(JSON.stringify(table?.Resource)).not.toContain('*');
+  });
+
+  it('gives every rule target a DLQ and a retry policy, and failed invocations a destination', () => {
+    const rules = Object.values(resourcesOf(t, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(3);
+    for (const rule of rules) {
+      for (const target of (rule.Properties?.Targets ?? []) as Record<string, unknown>[]) {
+        expect(target.DeadLetterConfig).toEqual({ Arn: expect.anything() });
+        expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 3600 });
+      }
+    }
+    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('consumes votes and lag from the bus, the SIP-health alarm of its region, and a schedule', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.anyValue(),
+      EventPattern: {
+        source: ['cc.continuity'],
+        'detail-type': ['RegionHealthVote', 'ReplicationLagMeasured'],
+      },
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.absent(),
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [alarmNames(config.env).sipHealth(region)] },
+      },
+    });
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('lets the quorum function write ControlState and put events on its bus only', () => {
+    const id = stack.getLogicalId(quorum.function.node.defaultChild as never);
+    const actions = statementsOf(id).flatMap((s) => list(s.Action));
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(actions).toContain('events:PutEvents');
+  });
+});
