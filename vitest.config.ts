@@ -18,6 +18,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**'],
           testTimeout: 60_000,
+          // App and stack tests synthesize in beforeAll, which bundles every function with esbuild.
+          hookTimeout: 60_000,
         },
       },
       {

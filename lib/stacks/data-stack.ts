@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { stackNames, tableNames } from '../../functions/shared/names.js';
+import { ContextSecrets } from '../constructs/context-secrets.js';
 
 export interface DataStackProps extends StackProps {
   readonly config: ContinuityConfig;
@@ -29,6 +30,8 @@ export class DataStack extends Stack {
   public readonly contextCache: dynamodb.TableV2;
   public readonly crmEvents: dynamodb.TableV2;
   public readonly controlState: dynamodb.TableV2;
+  /** API keys, token key and CRM webhook secret, replicated to the other active region. */
+  public readonly contextSecrets: ContextSecrets;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     const { config, ...stackProps } = props;
@@ -78,6 +81,11 @@ export class DataStack extends Stack {
       sortKey,
       multiRegionConsistency: dynamodb.MultiRegionConsistency.STRONG,
       witnessRegion: config.regions.witness,
+    });
+    this.contextSecrets = new ContextSecrets(this, 'ContextSecrets', {
+      env: config.env,
+      replicaRegions: replicas.map((r) => r.region),
+      removalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
   }
 }

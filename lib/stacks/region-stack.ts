@@ -1,7 +1,9 @@
 import { Stack, type StackProps, Token } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { stackNames } from '../../functions/shared/names.js';
+import { ContextApi } from '../constructs/context-api.js';
 import { type BusForwarding, ContinuityBus } from '../constructs/continuity-bus.js';
 import { Quorum } from '../constructs/quorum.js';
 
@@ -24,6 +26,10 @@ export class RegionStack extends Stack {
   /** The other active region. */
   public readonly peerRegion: string;
   public readonly forwarding: BusForwarding;
+  /** The context API (POST/GET /contexts, POST /webhooks/crm) of this region. */
+  public readonly contextApi: ContextApi;
+  /** `api.<zone>` in this region: the Dns stack's latency record targets its regionalDomainName / regionalHostedZoneId. */
+  public readonly apiDomain: apigwv2.DomainName;
   /** Quorum function and the health endpoint Route 53 checks (the Dns stack reads `quorum.healthUrl`). */
   public readonly quorum: Quorum;
 
@@ -47,6 +53,12 @@ export class RegionStack extends Stack {
     this.peerRegion = region === a ? b : a;
     this.bus = new ContinuityBus(this, 'Events', { env: config.env });
     this.forwarding = this.bus.forwardTo(this.peerRegion);
+    this.contextApi = new ContextApi(this, 'ContextApi', {
+      config,
+      bus: this.bus.bus,
+      peerRegion: this.peerRegion,
+    });
+    this.apiDomain = this.contextApi.domain;
     this.quorum = new Quorum(this, 'Quorum', { config, bus: this.bus.bus });
   }
 }

@@ -1,0 +1,192 @@
+import { Stack, Token, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ContinuityConfig } from '../../config/schema.js';
+import { secretNames, tableNames } from '../../functions/shared/names.js';
+import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
+import { ContinuityFunction } from './continuity-function.js';
+
+export interface ContextApiProps {
+  readonly config: ContinuityConfig;
+  /** This region's continuity bus: `GET /contexts/{token}` announces `ContextReconstructed` on it. */
+  readonly bus: events.IEventBus;
+  /** The other active region, whose ContextCache replica a young token may be read from. */
+  readonly peerRegion: string;
+  /**
+   * How long the access logs are kept.
+   * @default - one month
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+}
+
+/** The public name of the API in every region; the Dns stack puts one latency record per region on it. */
+export function apiDomainName(config: ContinuityConfig): string {
+  return `api.${config.dns.zoneName}`;
+}
+
+/**
+ * The context API of one active region (DESIGN.md section 5): an HTTP API with one Lambda function per
+ * route, stage throttling from `config.api`, access logs without the token-bearing path, and the custom
+ * domain `api.<zone>` with a DNS-validated certificate. The execute-api endpoint is disabled: callers
+ * use the one latency-routed name and never a region.
+ *
+ * Each function gets exactly the table actions and secrets of its route: POST reads and writes
+ * ContextCache here; GET reads ContextCache here and in the peer region, queries CrmEvents here and puts
+ * events on this region's bus; the webhook writes CrmEvents here. Tables and secrets are found by their
+ * deterministic names (they live in the Data stack, replicated to this region).
+ *
+ * @example
+ * const api = new ContextApi(this, 'ContextApi', { config, bus: this.bus.bus, peerRegion: this.peerRegion });
+ * api.domain.regionalDomainName; // target of the Dns stack's latency record
+ */
+export class ContextApi extends Construct {
+  public readonly api: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly domain: apigwv2.DomainName;
+  public readonly certificate: acm.Certificate;
+  public readonly createFunction: ContinuityFunction;
+  public readonly getFunction: ContinuityFunction;
+  public readonly webhookFunction: ContinuityFunction;
+
+  constructor(scope: Construct, id: string, props: ContextApiProps) {
+    super(scope, id);
+    const { config, peerRegion } = props;
+    const stack = Stack.of(this);
+    if (Token.isUnresolved(stack.region)) {
+      throw new Error(`ContextApi ${this.node.path} needs a stack with a concrete region (env: { region })`);
+    }
+    if (peerRegion === stack.region || !config.regions.active.includes(peerRegion)) {
+      throw new Error(
+        `ContextApi peerRegion ${peerRegion} must be the other active region (${config.regions.active.join(', ')})`,
+      );
+    }
+    const names = tableNames(config.env);
+    const secrets = secretNames(config.env);
+    const tableArn = (table: string, region = stack.region) =>
+      stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: table });
+    const secret = (sid: string, name: string) => secretsmanager.Secret.fromSecretNameV2(this, sid, name);
+    const apiKeys = secret('ApiKeysSecret', secrets.apiKeys);
+    const tokenKey = secret('TokenKeySecret', secrets.tokenKey);
+    const webhookSecret = secret('CrmWebhookSecret', secrets.crmWebhook);
+    const environment = lambdaEnvironment(config, { sections: ['context'] });
+
+    this.createFunction = new ContinuityFunction(this, 'CreateContext', {
+      entry: 'functions/context/handlers/create-context.ts',
+      serviceName: 'context-create',
+      description: 'POST /contexts: saves a transfer context and issues its token',
+      environment,
+    });
+    allow(this.createFunction, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn(names.contextCache)]);
+    apiKeys.grantRead(this.createFunction);
+    tokenKey.grantRead(this.createFunction);
+
+    this.getFunction = new ContinuityFunction(this, 'GetContext', {
+      entry: 'functions/context/handlers/get-context.ts',
+      serviceName: 'context-get',
+      description: 'GET /contexts/{token}: serves a context from this replica, the origin, or CRM events',
+      environment,
+    });
+    allow(
+      this.getFunction,
+      ['dynamodb:GetItem'],
+      [tableArn(names.contextCache), tableArn(names.contextCache, peerRegion)],
+    );
+    allow(this.getFunction, ['dynamodb:Query'], [tableArn(names.crmEvents)]);
+    props.bus.grantPutEventsTo(this.getFunction);
+    apiKeys.grantRead(this.getFunction);
+    tokenKey.grantRead(this.getFunction);
+
+    this.webhookFunction = new ContinuityFunction(this, 'CrmWebhook', {
+      entry: 'functions/context/handlers/crm-webhook.ts',
+      serviceName: 'crm-webhook',
+      description: 'POST /webhooks/crm: verifies, deduplicates and stores CRM events',
+      environment,
+    });
+    // The idempotency marker and the event are written in one TransactWriteItems of two Puts.
+    allow(this.webhookFunction, ['dynamodb:PutItem'], [tableArn(names.crmEvents)]);
+    webhookSecret.grantRead(this.webhookFunction);
+
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: config.dns.hostedZoneId,
+      zoneName: config.dns.zoneName,
+    });
+    this.certificate = new acm.Certificate(this, 'Certificate', {
+      domainName: apiDomainName(config),
+      validation: acm.CertificateValidation.fromDns(zone),
+    });
+    this.domain = new apigwv2.DomainName(this, 'Domain', {
+      domainName: apiDomainName(config),
+      certificate: this.certificate,
+      endpointType: apigwv2.EndpointType.REGIONAL,
+      securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
+    });
+
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: `cc-continuity ${config.env} context API (${stack.region})`,
+      createDefaultStage: false,
+      disableExecuteApiEndpoint: true,
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.api.throttleRateLimit, burstLimit: config.api.throttleBurstLimit },
+      domainMapping: { domainName: this.domain },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        // The route key, never the path: the path of GET /contexts/{token} carries the token.
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            sourceIp: '$context.identity.sourceIp',
+            responseLatency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            requestTime: '$context.requestTime',
+          }),
+        ),
+      },
+    });
+
+    const routes: [string, apigwv2.HttpMethod, ContinuityFunction][] = [
+      ['/contexts', apigwv2.HttpMethod.POST, this.createFunction],
+      ['/contexts/{token}', apigwv2.HttpMethod.GET, this.getFunction],
+      ['/webhooks/crm', apigwv2.HttpMethod.POST, this.webhookFunction],
+    ];
+    for (const [path, method, fn] of routes) {
+      const added = this.api.addRoutes({
+        path,
+        methods: [method],
+        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        }),
+      });
+      for (const route of added) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Authorization is done in the function before any other work: /contexts routes require a bearer API key ' +
+            'from Secrets Manager (constant-time compare, two keys valid for rotation); /webhooks/crm requires an ' +
+            'HMAC-SHA256 signature over timestamp and raw body with a 300 s replay window. Both answer 401 otherwise.',
+        });
+      }
+    }
+  }
+}
+
+/** Adds exact table actions on exact table ARNs to the function's role: no wildcards, no other tables. */
+function allow(fn: ContinuityFunction, actions: string[], resources: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+}

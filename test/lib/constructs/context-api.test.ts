@@ -1,0 +1,176 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { busName, secretNames, tableNames } from '../../../functions/shared/names.js';
+import { ContextApi } from '../../../lib/constructs/context-api.js';
+import { ContinuityBus } from '../../../lib/constructs/continuity-bus.js';
+import { DataStack } from '../../../lib/stacks/data-stack.js';
+import { type CfnResource, cdkApp, resourcesOf, testConfig } from '../helpers.js';
+
+const config = testConfig();
+const [region = '', peer = ''] = config.regions.active;
+const tables = tableNames(config.env);
+const secrets = secretNames(config.env);
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+let template: Template;
+
+beforeAll(() => {
+  // Prepare
+  const stack = new Stack(cdkApp(), 'ContextApiTest', { env: { account: '123456789012', region } });
+  const bus = new ContinuityBus(stack, 'Events', { env: config.env });
+  new ContextApi(stack, 'ContextApi', { config, bus: bus.bus, peerRegion: peer });
+  template = Template.fromStack(stack);
+});
+
+/** The statements of the function whose description starts with `route`, with tokens as JSON text. */
+function statementsOf(route: string): { actions: string[]; resources: string }[] {
+  const fns = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter((f) =>
+    String(f.Properties?.Description ?? '').startsWith(route),
+  );
+  expect(fns).toHaveLength(1);
+  const role = fns[0]?.Properties?.Role as { 'Fn::GetAtt': [string] } | undefined;
+  const roleId = role?.['Fn::GetAtt'][0];
+  const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p: CfnResource) =>
+    JSON.stringify(p.Properties?.Roles).includes(`"${roleId}"`),
+  );
+  return policies.flatMap((p) =>
+    ((p.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? []).map((s) => ({
+      actions: [s.Action].flat(),
+      resources: JSON.stringify(s.Resource),
+    })),
+  );
+}
+
+/** Table names (with region) reachable by DynamoDB actions, e.g. `GetItem us-east-1 continuity-dev-context-cache`. */
+function tableGrants(route: string): string[] {
+  const grants: string[] = [];
+  for (const { actions, resources } of statementsOf(route)) {
+    for (const action of actions.filter((a) => a.startsWith('dynamodb:'))) {
+      for (const [, r, table] of resources.matchAll(/dynamodb:([a-z0-9-]+):.*?:table\/([a-z0-9-]+)/g)) {
+        grants.push(`${action.slice(9)} ${r} ${table}`);
+      }
+    }
+  }
+  return grants.sort();
+}
+
+function secretGrants(route: string): string[] {
+  const names = Object.values(secrets);
+  return statementsOf(route)
+    .filter((s) => s.actions.includes('secretsmanager:GetSecretValue'))
+    .flatMap((s) => names.filter((n) => s.resources.includes(`secret:${n}`)))
+    .sort();
+}
+
+describe('ContextApi', () => {
+  it('creates an HTTP API reachable only through its custom domain', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      DisableExecuteApiEndpoint: true,
+    });
+  });
+
+  it('routes the three context routes to Lambda integrations', () => {
+    const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties?.RouteKey,
+    );
+    expect(routes.sort()).toEqual(['GET /contexts/{token}', 'POST /contexts', 'POST /webhooks/crm']);
+    template.resourcePropertiesCountIs(
+      'AWS::ApiGatewayV2::Integration',
+      { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' },
+      3,
+    );
+  });
+
+  it('throttles the stage with the configured limits and logs access without the token path', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: config.api.throttleRateLimit,
+        ThrottlingBurstLimit: config.api.throttleBurstLimit,
+      },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('routeKey') },
+    });
+    const stage = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0];
+    expect(JSON.stringify(stage?.Properties?.AccessLogSettings)).not.toContain('$context.path');
+  });
+
+  it('serves api.<zone> with a certificate validated in the hosted zone', () => {
+    const domainName = `api.${config.dns.zoneName}`;
+    template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: domainName,
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [{ DomainName: domainName, HostedZoneId: config.dns.hostedZoneId }],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: domainName,
+      DomainNameConfigurations: [Match.objectLike({ EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' })],
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+  });
+
+  it.each([
+    [
+      'POST /contexts',
+      [`GetItem ${region} ${tables.contextCache}`, `PutItem ${region} ${tables.contextCache}`],
+    ],
+    [
+      'GET /contexts/{token}',
+      [
+        `GetItem ${peer} ${tables.contextCache}`,
+        `GetItem ${region} ${tables.contextCache}`,
+        `Query ${region} ${tables.crmEvents}`,
+      ],
+    ],
+    ['POST /webhooks/crm', [`PutItem ${region} ${tables.crmEvents}`]],
+  ])('lets %s use only its own tables and actions', (route, expected) => {
+    expect(tableGrants(route)).toEqual(expected.sort());
+  });
+
+  it.each([
+    ['POST /contexts', [secrets.apiKeys, secrets.tokenKey]],
+    ['GET /contexts/{token}', [secrets.apiKeys, secrets.tokenKey]],
+    ['POST /webhooks/crm', [secrets.crmWebhook]],
+  ])('lets %s read only its own secrets', (route, expected) => {
+    expect(secretGrants(route)).toEqual([...expected].sort());
+  });
+
+  it('lets only GET /contexts/{token} put events, on this region bus', () => {
+    const puts = (route: string) =>
+      statementsOf(route)
+        .filter((s) => s.actions.includes('events:PutEvents'))
+        .map((s) => s.resources);
+    expect(puts('GET /contexts/{token}')).toHaveLength(1);
+    expect(puts('POST /contexts')).toEqual([]);
+    expect(puts('POST /webhooks/crm')).toEqual([]);
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: busName(config.env) });
+  });
+
+  it('fails with a clear message when the peer region is not the other active region', () => {
+    const stack = new Stack(cdkApp(), 'Bad', { env: { region } });
+    const bus = new ContinuityBus(stack, 'Events', { env: config.env });
+    expect(() => new ContextApi(stack, 'ContextApi', { config, bus: bus.bus, peerRegion: region })).toThrow(
+      /must be the other active region/,
+    );
+  });
+});
+
+describe('DataStack secrets', () => {
+  it('creates the three context secrets once, replicated to the other active region', () => {
+    const data = Template.fromStack(new DataStack(cdkApp(), 'Data', { config }));
+    const created = Object.values(resourcesOf(data, 'AWS::SecretsManager::Secret'));
+    expect(created.map((s) => s.Properties?.Name).sort()).toEqual(
+      [secrets.apiKeys, secrets.crmWebhook, secrets.tokenKey].sort(),
+    );
+    for (const secret of created) {
+      expect(secret.Properties?.ReplicaRegions).toEqual([{ Region: peer }]);
+      expect(secret.Properties?.GenerateSecretString).toMatchObject({ GenerateStringKey: 'current' });
+    }
+  });
+});
