@@ -61,6 +61,52 @@ describe('encodeToken / verifyToken', () => {
     );
   });
 
+  it('rejects every single-bit flip and every truncation of a token, for any valid claims', () => {
+    fc.assert(
+      fc.property(claimsArb, (c) => {
+        const token = encodeToken(c, keys);
+        const bits = Buffer.from(token, 'base64url').length * 8;
+
+        const flipped = Array.from({ length: bits }, (_, bit) =>
+          verifyToken(flipBit(token, bit), keys, during(c)),
+        );
+        const truncated = Array.from({ length: token.length }, (_, n) =>
+          verifyToken(token.slice(0, n), keys, during(c)),
+        );
+
+        expect(flipped.filter((r) => r.ok)).toEqual([]);
+        expect(truncated.filter((r) => r.ok)).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('rejects a token signed with any other key, for any valid claims', () => {
+    const secret = fc.string({ minLength: 32, maxLength: 64 }).filter((s) => s !== CURRENT);
+    fc.assert(
+      fc.property(claimsArb, secret, (c, other) => {
+        const forged = encodeToken(c, tokenKeyring([other]));
+
+        expect(verifyToken(forged, keys, during(c)).ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('accepts a token until the millisecond before expiresAt and rejects it from expiresAt on, for any claims', () => {
+    fc.assert(
+      fc.property(claimsArb, (c) => {
+        const token = encodeToken(c, keys);
+        const at = (nowMs: number) =>
+          verifyToken(token, keys, { env: c.env, nowMs, maxClockSkewSeconds: 2 ** 32 });
+
+        expect(at(c.expiresAt * 1000 - 1)).toEqual({ ok: true, claims: c });
+        expect(at(c.expiresAt * 1000)).toEqual({ ok: false, reason: 'expired' });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('issues a 78-character URL-safe token for a UUID conversation in us-east-1', () => {
     const token = encodeToken(claims, keys);
 
