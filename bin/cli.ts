@@ -1,0 +1,159 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/schema.js';
+import { dynamoControlStore } from '../functions/routing/control-store.js';
+import {
+  applyOperatorAction,
+  formatStatus,
+  type OperatorAction,
+  readStatus,
+} from '../functions/routing/operator.js';
+import { quorumSettings } from '../functions/routing/quorum/settings.js';
+import type { QuorumDeps } from '../functions/routing/quorum-service.js';
+import { dynamoDocClient, eventBridgeClient } from '../functions/shared/clients.js';
+import { alarmNames, busName, tableNames } from '../functions/shared/names.js';
+import { eventBridgePublisher, memoryPublisher } from '../functions/shared/publisher.js';
+
+const HELP = `cc-continuity: see and steer which regions take calls
+
+Usage:
+  npx cc-continuity status --env <env>
+  npx cc-continuity drain  --env <env> --region <r> --reason "..." [--force]
+  npx cc-continuity pin    --env <env> --region <r> --reason "..."
+  npx cc-continuity resume --env <env> --region <r>
+
+Commands:
+  status   each region's rotation, the votes behind it, replication lag, overrides and the last change
+  drain    take a region out of rotation (refused if it would leave fewer than minRegionsInRotation,
+           unless --force)
+  pin      keep a region in rotation whatever the probes say
+  resume   remove the override: the quorum rule decides again
+
+Options:
+  --env <env>              environment (config/<env>.json)                       required
+  --region <r>             the active region to drain, pin or resume
+  --reason "..."           why (stored with the override, shown in status)       drain/pin
+  --by <name>              who (default: your OS user name)
+  --force                  drain even below minRegionsInRotation
+  --via <r>                region whose ControlState replica to use (default: the first active region;
+                           use the other one if that region has lost quorum)
+  --endpoint <url>         DynamoDB endpoint (local stand-ins, e.g. DynamoDB Local); also
+                           CC_CONTINUITY_DYNAMODB_ENDPOINT. Without it: AWS, default credential chain
+  --events-endpoint <url>  EventBridge endpoint; with --endpoint and without this, the change event
+                           is printed instead of sent
+  -h, --help               this text
+
+drain, pin and resume evaluate the quorum rule at once and print the resulting decision; the change is
+announced on the ${busName('<env>')} bus like any other (RegionRotationChanged).
+`;
+
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      env: { type: 'string' },
+      region: { type: 'string' },
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      via: { type: 'string' },
+      endpoint: { type: 'string' },
+      'events-endpoint': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (!['status', 'drain', 'pin', 'resume'].includes(command))
+    throw new UsageError(`unknown command ${command}`);
+  if (!values.env) throw new UsageError('--env is required');
+  const config = loadConfig(values.env);
+  const settings = quorumSettings(config);
+  const via = values.via ?? config.regions.active[0];
+  if (!config.regions.active.includes(via)) throw new UsageError(`--via ${via} is not an active region`);
+  const endpoint = values.endpoint ?? process.env.CC_CONTINUITY_DYNAMODB_ENDPOINT;
+  if (endpoint && !process.env.AWS_ACCESS_KEY_ID) {
+    // DynamoDB Local accepts any credentials but the SDK still wants some.
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  }
+  // An operator waits longer than Route 53 does, but not forever: a hang means lost quorum in `via`.
+  const budgetMs = config.quorum.controlBudgetMs * 5;
+  const store = dynamoControlStore({
+    doc: dynamoDocClient(via, endpoint, { requestTimeoutMs: budgetMs, maxAttempts: 2 }),
+    tableName: tableNames(config.env).controlState,
+    budgetMs,
+  });
+  const now = Date.now();
+
+  if (command !== 'status') {
+    if (!values.region) throw new UsageError(`${command} needs --region`);
+    const action: OperatorAction =
+      command === 'resume'
+        ? { kind: 'resume', region: values.region }
+        : {
+            kind: command as 'drain' | 'pin',
+            region: values.region,
+            by: values.by ?? userInfo().username,
+            reason: values.reason ?? '',
+            force: values.force,
+          };
+    if (action.kind !== 'resume' && action.reason.trim() === '')
+      throw new UsageError(`${command} needs --reason "..."`);
+    const local = endpoint !== undefined && values['events-endpoint'] === undefined;
+    const publisher = local
+      ? memoryPublisher()
+      : eventBridgePublisher(eventBridgeClient(via, values['events-endpoint']));
+    const deps: QuorumDeps = {
+      store,
+      publisher,
+      settings,
+      region: via,
+      eventBusName: busName(config.env),
+      announceGraceMs: 10 * config.quorum.controlBudgetMs,
+      alarmNames: config.regions.active.map((r) => alarmNames(config.env).sipHealth(r)),
+    };
+    const { outcome, announced } = await applyOperatorAction(deps, action, now);
+    process.stdout.write(`${command} ${values.region}: done\n`);
+    for (const c of outcome.conditions) process.stdout.write(`condition ${c.type}: ${c.message}\n`);
+    if (announced.length > 0) {
+      process.stdout.write(
+        `rotation changed (epoch ${announced.join(', ')})${local ? ' [local: event not sent]' : ''}\n`,
+      );
+    } else {
+      process.stdout.write('rotation unchanged\n');
+    }
+    process.stdout.write('\n');
+  }
+  const report = await readStatus(store, settings);
+  process.stdout.write(`${formatStatus(report, settings, Date.now())}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && error.name === 'TypeError' && 'code' in error)
+    ) {
+      process.stderr.write(`${error.message}\n\nRun with --help for usage.\n`);
+      process.exitCode = 2;
+    } else if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`cc-continuity: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
