@@ -11,6 +11,7 @@ import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../../functions/shared/event-sc
 import { alarmNames, EVENT_SOURCE, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction } from './continuity-function.js';
+import { QuorumDashboard } from './quorum-dashboard.js';
 
 /** Actions the quorum function uses on ControlState (control-store.ts); nothing else. */
 const QUORUM_TABLE_ACTIONS = [
@@ -51,6 +52,7 @@ export class Quorum extends Construct {
   /** Events EventBridge could not deliver and invocations that failed after Lambda's retries. */
   public readonly deadLetterQueue: sqs.Queue;
   public readonly rules: readonly events.Rule[];
+  public readonly dashboard: QuorumDashboard;
 
   constructor(scope: Construct, id: string, props: QuorumProps) {
     super(scope, id);
@@ -135,5 +137,7 @@ export class Quorum extends Construct {
     // Route 53 health checkers cannot sign requests. The answer is {region, inRotation, reason} and
     // the function can only read the ControlState table, so an anonymous caller learns nothing more.
     this.healthUrl = this.healthEndpoint.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    this.dashboard = new QuorumDashboard(this, 'Dashboard', { config });
   }
 }

@@ -2,6 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MONITOR_METRICS } from '../../../functions/health/metrics.js';
+import { QUORUM_METRICS } from '../../../functions/routing/quorum-metrics.js';
 import { alarmNames, tableNames } from '../../../functions/shared/names.js';
 import { Quorum } from '../../../lib/constructs/quorum.js';
 import { cdkApp, resourcesOf, testConfig } from '../helpers.js';
@@ -105,5 +107,23 @@ describe('Quorum', () => {
       'dynamodb:UpdateItem',
     ]);
     expect(actions).toContain('events:PutEvents');
+  });
+
+  it('draws the failover dashboard of the region from the metrics the functions emit', () => {
+    const dashboards = Object.values(resourcesOf(t, 'AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties?.DashboardName).toBe(`continuity-${config.env}-${region}`);
+    const body = JSON.stringify(dashboards[0]?.Properties?.DashboardBody);
+    for (const name of [
+      QUORUM_METRICS.inRotation,
+      QUORUM_METRICS.vote,
+      QUORUM_METRICS.epoch,
+      QUORUM_METRICS.changed,
+      MONITOR_METRICS.targetUp,
+      MONITOR_METRICS.replicationLag,
+      alarmNames(config.env).sipHealth(region),
+    ]) {
+      expect(body).toContain(name);
+    }
   });
 });
