@@ -1,10 +1,12 @@
 import { Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
-import { stackNames } from '../../functions/shared/names.js';
+import { stackNames, tableNames } from '../../functions/shared/names.js';
 import { ContextApi } from '../constructs/context-api.js';
 import { type BusForwarding, ContinuityBus } from '../constructs/continuity-bus.js';
+import { HealthMonitor } from '../constructs/health-monitor.js';
 import { Quorum } from '../constructs/quorum.js';
 
 export interface RegionStackProps extends StackProps {
@@ -26,6 +28,8 @@ export class RegionStack extends Stack {
   /** The other active region. */
   public readonly peerRegion: string;
   public readonly forwarding: BusForwarding;
+  /** The SIP health monitor of this region (its SIP-health alarm is `alarmNames(env).sipHealth(region)`). */
+  public readonly healthMonitor: HealthMonitor;
   /** The context API (POST/GET /contexts, POST /webhooks/crm) of this region. */
   public readonly contextApi: ContextApi;
   /** `api.<zone>` in this region: the Dns stack's latency record targets its regionalDomainName / regionalHostedZoneId. */
@@ -53,6 +57,13 @@ export class RegionStack extends Stack {
     this.peerRegion = region === a ? b : a;
     this.bus = new ContinuityBus(this, 'Events', { env: config.env });
     this.forwarding = this.bus.forwardTo(this.peerRegion);
+    const tables = tableNames(config.env);
+    this.healthMonitor = new HealthMonitor(this, 'HealthMonitor', {
+      config,
+      bus: this.bus.bus,
+      leaseTable: dynamodb.TableV2.fromTableName(this, 'MonitorControlState', tables.controlState),
+      contextCache: dynamodb.TableV2.fromTableName(this, 'MonitorContextCache', tables.contextCache),
+    });
     this.contextApi = new ContextApi(this, 'ContextApi', {
       config,
       bus: this.bus.bus,

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { stackNames, tableNames } from '../../functions/shared/names.js';
 import { type BusForwarding, ContinuityBus } from '../constructs/continuity-bus.js';
+import { HealthMonitor } from '../constructs/health-monitor.js';
 import { isDisposableEnv } from './data-stack.js';
 
 export interface WitnessStackProps extends StackProps {
@@ -22,6 +23,8 @@ export class WitnessStack extends Stack {
   public readonly bus: ContinuityBus;
   public readonly forwardings: readonly BusForwarding[];
   public readonly witnessState: dynamodb.TableV2;
+  /** The third observer: its lease and counters live in `witnessState`, its votes go out through the bus. */
+  public readonly healthMonitor: HealthMonitor;
 
   constructor(scope: Construct, id: string, props: WitnessStackProps) {
     const { config, ...stackProps } = props;
@@ -44,6 +47,11 @@ export class WitnessStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: !disposable,
       removalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.healthMonitor = new HealthMonitor(this, 'HealthMonitor', {
+      config,
+      bus: this.bus.bus,
+      leaseTable: this.witnessState,
     });
   }
 }
