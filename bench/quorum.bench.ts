@@ -4,10 +4,11 @@ import { healthCheck } from '../functions/routing/health-check.js';
 import { quorumSettings } from '../functions/routing/quorum/settings.js';
 import { handleQuorumEvent, type QuorumDeps } from '../functions/routing/quorum-service.js';
 import { dynamoDocClient } from '../functions/shared/clients.js';
-import { buildEvent, type ParsedEvent, parseEvent } from '../functions/shared/events.js';
+import { buildEvent, parseEvent } from '../functions/shared/events.js';
 import { stableEventId } from '../functions/shared/identifiers.js';
-import { alarmNames, busName } from '../functions/shared/names.js';
-import { memoryPublisher } from '../functions/shared/publisher.js';
+import { alarmNames, busName, stackNames } from '../functions/shared/names.js';
+import { LocalBus } from '../local/bus/bus.js';
+import { synthesizedRules } from '../local/bus/rules.js';
 import { type LocalWorld, startLocalWorld } from '../local/dynamo/world.js';
 import { report } from './harness.js';
 
@@ -16,8 +17,8 @@ import { report } from './harness.js';
  * monitor publishes it on the target's second failed probe) to (a) the decision being readable by a
  * strongly consistent read in the other active region and (b) the failed region's health endpoint
  * answering 503. Against DynamoDB Local (both regions' endpoints, the shared MRSC store), with the
- * quorum core and the health check called in process: the event is handed to both regions' quorum
- * functions directly (no local bus), as EventBridge would deliver it to each region's rule.
+ * quorum core and the health check called in process. The vote is published on the observer's bus of
+ * the local bus (local/bus), which routes it by the synthesized rules to both regions' quorum cores.
  */
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 25);
@@ -26,8 +27,8 @@ const BUDGET_MS = 1000;
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
-function voteEvent(observer: string, target: string, healthy: boolean, seq: number, at: number): ParsedEvent {
-  const entry = buildEvent(
+function voteEntry(observer: string, target: string, healthy: boolean, seq: number, at: number) {
+  return buildEvent(
     'RegionHealthVote',
     {
       observer,
@@ -46,11 +47,6 @@ function voteEvent(observer: string, target: string, healthy: boolean, seq: numb
       eventId: stableEventId('vote', observer, target, seq),
     },
   );
-  return parseEvent({
-    source: entry.Source,
-    'detail-type': entry.DetailType,
-    detail: JSON.parse(entry.Detail),
-  });
 }
 
 async function clear(world: LocalWorld): Promise<void> {
@@ -76,16 +72,23 @@ export async function run(): Promise<string> {
         tableName: world.tables.controlState,
         budgetMs: BUDGET_MS,
       });
+    // EventBridge on one machine, routing by the synthesized rules (forwarding included).
+    const bus = new LocalBus(await synthesizedRules(world.config));
     const depsIn = (region: string): QuorumDeps => ({
       store: storeIn(region),
-      publisher: memoryPublisher(),
+      publisher: bus.publisher(region),
       settings,
       region,
       eventBusName: busName('dev'),
       announceGraceMs: 10 * BUDGET_MS,
       alarmNames: settings.activeRegions.map((r) => alarmNames('dev').sipHealth(r)),
     });
-    const deps = [depsIn(a), depsIn(b)];
+    for (const region of [a, b]) {
+      const deps = depsIn(region);
+      bus.on(`${stackNames('dev').region(region)}/Quorum/Function`, (e) =>
+        handleQuorumEvent(deps, parseEvent(e), Date.now()),
+      );
+    }
     const readerInA = storeIn(a);
     const endpointOfB = storeIn(b);
     const toDecision: number[] = [];
@@ -96,16 +99,16 @@ export async function run(): Promise<string> {
       await clear(world);
       const start = Date.now();
       for (const observer of [a, b, witness]) {
-        for (const target of [a, b])
-          await handleQuorumEvent(deps[0] as QuorumDeps, voteEvent(observer, target, true, 1, start), start);
+        await bus
+          .publisher(observer)
+          .publish([voteEntry(observer, a, true, 1, start), voteEntry(observer, b, true, 1, start)]);
       }
-      for (const d of deps) await handleQuorumEvent(d, voteEvent(witness, b, false, 2, start), start);
+      await bus.publisher(witness).publish([voteEntry(witness, b, false, 2, start)]);
       const before = (await readerInA.readDecision())?.decision.epoch ?? 0;
 
       // Act: a's monitor publishes its DOWN vote on b (its second failed probe); both regions consume it.
       const t0 = performance.now();
-      const vote = voteEvent(a, b, false, 2, Date.now());
-      const delivered = Promise.all(deps.map((d) => handleQuorumEvent(d, vote, Date.now())));
+      const delivered = bus.publisher(a).publish([voteEntry(a, b, false, 2, Date.now())]);
       let decisionAt: number | undefined;
       let unhealthyAt: number | undefined;
       while (decisionAt === undefined || unhealthyAt === undefined) {
@@ -125,8 +128,9 @@ export async function run(): Promise<string> {
         { name: `${b} health endpoint answers 503`, unit: 'ms', values: to503 },
       ]),
       '',
-      "The vote is handed to both regions' quorum functions in process (no bus); each poll is one strongly",
-      'consistent read per measure, so the figures include up to one poll round trip.',
+      'The vote goes through the local bus (local/bus: the synthesized rules, forwarding included) to both',
+      "regions' quorum cores in process; each poll is one strongly consistent read per measure, so the",
+      'figures include up to one poll round trip. Lambda, EventBridge and cross-region latency are not in them.',
     ].join('\n');
   } finally {
     await world.stop();
