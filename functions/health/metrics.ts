@@ -13,6 +13,8 @@ export const MONITOR_METRICS = {
   probeRtt: 'SipProbeRtt',
   /** Targets of a region UP for this observer; dimensions Observer, TargetRegion. */
   healthyTargets: 'SipHealthyTargets',
+  /** The same at standard resolution, for the alarm Route 53 can use (it refuses high-resolution metrics). */
+  healthyTargetsStandard: 'SipHealthyTargetsStandard',
   /** Inbound replication lag measured by heartbeat (ms); dimensions Observer (measuring), SourceRegion. */
   replicationLag: 'ReplicationLag',
 } as const;
@@ -87,14 +89,20 @@ export function powertoolsMonitorMetrics(metrics: Metrics): MonitorMetrics {
         );
       }
       for (const r of tick.regions) {
-        flush(tick.at, { [d.observer]: tick.observer, [d.targetRegion]: r.region }, () =>
+        flush(tick.at, { [d.observer]: tick.observer, [d.targetRegion]: r.region }, () => {
           metrics.addMetric(
             MONITOR_METRICS.healthyTargets,
             MetricUnit.Count,
             r.healthyTargets,
             MetricResolution.High,
-          ),
-        );
+          );
+          metrics.addMetric(
+            MONITOR_METRICS.healthyTargetsStandard,
+            MetricUnit.Count,
+            r.healthyTargets,
+            MetricResolution.Standard,
+          );
+        });
       }
       if (tick.lag) {
         const lag = tick.lag;

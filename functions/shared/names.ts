@@ -50,6 +50,11 @@ export function stackNames(env: string) {
 export function alarmNames(env: string) {
   return {
     sipHealth: (region: string) => `continuity-${env}-sip-health-${region}`,
+    /**
+     * The same condition over one-minute, standard-resolution data: Route 53's CLOUDWATCH_METRIC health
+     * checks do not support alarms on high-resolution metrics, which `sipHealth` (10 s) needs.
+     */
+    sipHealthStandard: (region: string) => `continuity-${env}-sip-health-std-${region}`,
     replicationLag: (region: string) => `continuity-${env}-replication-lag-${region}`,
     replicationLatency: (region: string) => `continuity-${env}-ddb-replication-latency-${region}`,
   } as const;

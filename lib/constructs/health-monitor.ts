@@ -36,7 +36,9 @@ export interface HealthMonitorProps {
  * The SIP health monitor of one region (DESIGN.md section 4): the function, an every-minute schedule
  * with a dead-letter queue, permissions for exactly its own items, and, in an active region, its alarms:
  * - `alarmNames(env).sipHealth(region)`: this region's own monitor sees fewer than `minHealthyTargets`
- *   targets of this region UP, or has stopped reporting (missing data breaches);
+ *   targets of this region UP, or has stopped reporting (missing data breaches), at a 10 s period;
+ * - `alarmNames(env).sipHealthStandard(region)`: the same over one minute of standard-resolution data,
+ *   the only kind a Route 53 CLOUDWATCH_METRIC health check accepts;
  * - `alarmNames(env).replicationLag(region)`: heartbeats from the peer arrive later than
  *   `replicationExclusionMs`;
  * - `alarmNames(env).replicationLatency(region)`: DynamoDB's own ReplicationLatency of ContextCache
@@ -175,6 +177,22 @@ export class HealthMonitor extends Construct {
       // A monitor that stopped reporting cannot vouch for the edge.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    // Route 53 health checks refuse alarms on high-resolution metrics: this one is for the Dns stack.
+    const sipHealthStandard = new cloudwatch.Alarm(this, 'SipHealthStandardAlarm', {
+      alarmName: names.sipHealthStandard(region),
+      alarmDescription: `As ${names.sipHealth(region)}, over one-minute standard-resolution data (for Route 53)`,
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: MONITOR_METRICS.healthyTargetsStandard,
+        dimensionsMap: { ...own, [d.targetRegion]: region },
+        statistic: cloudwatch.Stats.MINIMUM,
+        period: Duration.minutes(1),
+      }),
+      threshold: config.health.minHealthyTargets,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
     const lag = new cloudwatch.Alarm(this, 'ReplicationLagAlarm', {
       alarmName: names.replicationLag(region),
       alarmDescription: `Heartbeats from ${peer} reach ${region}'s ContextCache replica later than ${config.replication.replicationExclusionMs} ms`,
@@ -207,6 +225,6 @@ export class HealthMonitor extends Construct {
       evaluationPeriods: config.alarms.evaluationPeriods,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    return [sipHealth, lag, latency];
+    return [sipHealth, sipHealthStandard, lag, latency];
   }
 }

@@ -77,15 +77,15 @@ describe('powertoolsMonitorMetrics', () => {
       },
       {
         dimensions: ['Observer', 'TargetRegion', 'service'],
-        metrics: { SipHealthyTargets: 1 },
-        resolutions: [1],
+        metrics: { SipHealthyTargets: 1, SipHealthyTargetsStandard: 1 },
+        resolutions: [1, undefined], // no StorageResolution: standard (60 s)
         timestamp: at,
         region: 'us-east-1',
       },
       {
         dimensions: ['Observer', 'TargetRegion', 'service'],
-        metrics: { SipHealthyTargets: 0 },
-        resolutions: [1],
+        metrics: { SipHealthyTargets: 0, SipHealthyTargetsStandard: 0 },
+        resolutions: [1, undefined], // no StorageResolution: standard (60 s)
         timestamp: at,
         region: 'us-west-2',
       },

@@ -160,6 +160,26 @@ describe('HealthMonitor', () => {
     },
   );
 
+  it.each([first, second])(
+    'in %s also alarms on SIP health over standard-resolution data, for Route 53',
+    (region) => {
+      template(region).hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: alarms.sipHealthStandard(region),
+        MetricName: 'SipHealthyTargetsStandard',
+        Dimensions: [
+          { Name: 'Observer', Value: region },
+          { Name: 'TargetRegion', Value: region },
+          { Name: 'service', Value: MONITOR_SERVICE },
+        ],
+        Statistic: 'Minimum',
+        Period: 60,
+        Threshold: config.health.minHealthyTargets,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+    },
+  );
+
   it.each([
     [first, second],
     [second, first],
