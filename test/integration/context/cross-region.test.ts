@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
-import { type Clock, type RegionApi, regionApi } from './harness.js';
+import { type Clock, eventually, hasContext, type RegionApi, regionApi } from './harness.js';
 
 let world: LocalWorld;
 const clock: Clock = { now: Date.now() };
@@ -21,10 +21,10 @@ afterAll(async () => {
   await world?.stop();
 });
 
-afterEach(async () => {
+// Each test uses its own conversation, so what earlier tests still have in flight cannot change its result.
+afterEach(() => {
   world.replication.restore(regionA, regionB);
   world.replication.restore(regionB, regionA);
-  await world.replication.settle();
   clock.now = Date.now();
   a.publisher.published.length = 0;
   b.publisher.published.length = 0;
@@ -60,7 +60,7 @@ describe('context continuity across two regions', () => {
   it('serves a context saved in A from the replica in B once it has replicated', async () => {
     // Prepare
     const { context, token } = await saveIn(a);
-    await world.replication.settle();
+    await eventually(() => hasContext(world, regionB, context.conversationId, 1));
 
     // Act
     const got = await b.fetch(token);
@@ -86,7 +86,7 @@ describe('context continuity across two regions', () => {
   it('reads the origin when B holds an older version than the token names', async () => {
     // Prepare
     const first = await saveIn(a);
-    await world.replication.settle();
+    await eventually(() => hasContext(world, regionB, first.context.conversationId, 1));
     world.replication.cut(regionA, regionB);
     const updated = { ...first.context, attributes: { language: 'fr', vip: false } };
     const second = await saveIn(a, updated);
@@ -101,13 +101,29 @@ describe('context continuity across two regions', () => {
     expect(fresh.body).toMatchObject({ source: 'origin', version: 2, context: updated });
   });
 
+  it('falls back to CRM events when the origin replica does not answer within its timeout', async () => {
+    // Prepare
+    world.replication.cut(regionA, regionB);
+    const { context, token } = await saveIn(a);
+    await b.sendCrmEvent(crmEvent(context.conversationId, 1, 'attributes.set', { language: 'pt' }));
+    world.region(regionA).setFaults({ latencyMs: world.config.context.originReadTimeoutMs * 10 });
+
+    // Act
+    const got = await b.fetch(token).finally(() => world.region(regionA).setFaults({}));
+
+    // Assess
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ source: 'crm', context: { attributes: { language: 'pt' } } });
+  });
+
   it('rebuilds the context from CRM events once the saved context has expired, and says so', async () => {
     // Prepare
     const { context, token } = await saveIn(a);
     const id = context.conversationId;
     await b.sendCrmEvent(crmEvent(id, 1, 'contact.updated', { name: 'Ada Lovelace' }));
     await b.sendCrmEvent(crmEvent(id, 2, 'ivr.selection', { menu: 'main', choice: 'billing' }));
-    await world.replication.settle();
+    // B's own copy exists and then expires: it must count as absent.
+    await eventually(() => hasContext(world, regionB, id, 1));
     clock.now += world.config.context.contextTtlSeconds * 1000 + 1000;
 
     // Act
@@ -172,8 +188,8 @@ describe('context continuity across two regions', () => {
 
   it('answers 404 with a clear message when neither a context nor CRM events exist', async () => {
     // Prepare
-    const { token } = await saveIn(a);
-    await world.replication.settle();
+    const { context, token } = await saveIn(a);
+    await eventually(() => hasContext(world, regionB, context.conversationId, 1));
     clock.now += world.config.context.contextTtlSeconds * 1000 + 1000;
 
     // Act

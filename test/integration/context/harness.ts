@@ -1,7 +1,9 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { contextRouteDeps, webhookRouteDeps } from '../../../functions/context/deps.js';
 import { createContextRoute, crmWebhookRoute, getContextRoute } from '../../../functions/context/routes.js';
 import { CRM_SIGNATURE_HEADER, signWebhook } from '../../../functions/context/webhook-signature.js';
+import { contextCacheKeys } from '../../../functions/shared/keys.js';
 import { secretNames } from '../../../functions/shared/names.js';
 import { memoryPublisher } from '../../../functions/shared/publisher.js';
 import { loadRuntimeConfig } from '../../../functions/shared/runtime-config.js';
@@ -104,6 +106,30 @@ export function regionApi(world: LocalWorld, region: string, clock: Clock) {
 }
 
 export type RegionApi = ReturnType<typeof regionApi>;
+
+/**
+ * Waits until `check` holds, polling every 20 ms (the test's own timeout bounds the wait). Used instead
+ * of `world.replication.settle()` where a test needs one item to have replicated: it waits for exactly
+ * that, whatever else is still in flight from earlier tests.
+ */
+export async function eventually(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Whether `region`'s ContextCache replica holds the conversation's context at `version` or later. */
+export async function hasContext(
+  world: LocalWorld,
+  region: string,
+  conversationId: string,
+  version: number,
+): Promise<boolean> {
+  const out = await world
+    .region(region)
+    .doc.send(
+      new GetCommand({ TableName: world.tables.contextCache, Key: contextCacheKeys.context(conversationId) }),
+    );
+  return typeof out.Item?.version === 'number' && out.Item.version >= version;
+}
 
 export function getEvent(token: string | undefined, headers: Record<string, string>): APIGatewayProxyEventV2 {
   const path = `/contexts/${token ?? ''}`;
