@@ -37,6 +37,7 @@ export function buildContinuityApp(app: App, config: ContinuityConfig): Continui
     regions: regions.map((stack) => ({
       region: stack.region,
       healthUrl: stack.quorum.healthUrl.url,
+      apiRegionalDomainName: stack.apiDomain?.regionalDomainName,
     })),
   });
   Tags.of(app).add('project', 'cc-continuity');

@@ -116,7 +116,8 @@ export class DnsStack extends Stack {
     const sipAlarm = new route53.CfnHealthCheck(this, `SipAlarm-${r.region}`, {
       healthCheckConfig: {
         type: 'CLOUDWATCH_METRIC',
-        alarmIdentifier: { name: alarmNames(config.env).sipHealth(r.region), region: r.region },
+        // The standard-resolution alarm: Route 53 refuses alarms on high-resolution (10 s) metrics.
+        alarmIdentifier: { name: alarmNames(config.env).sipHealthStandard(r.region), region: r.region },
         // A monitor that stopped publishing must not keep the region in DNS.
         insufficientDataHealthStatus: 'Unhealthy',
       },

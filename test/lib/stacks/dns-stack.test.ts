@@ -1,8 +1,9 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { alarmNames } from '../../../functions/shared/names.js';
+import { alarmNames, stackNames } from '../../../functions/shared/names.js';
+import { buildContinuityApp } from '../../../lib/app-builder.js';
 import { DnsStack } from '../../../lib/stacks/dns-stack.js';
-import { cdkApp, resourcesOf, testConfig } from '../helpers.js';
+import { type CfnResource, cdkApp, resourcesOf, testConfig } from '../helpers.js';
 
 const config = testConfig();
 const [first, second] = config.regions.active as [string, string];
@@ -58,15 +59,18 @@ describe('DnsStack', () => {
     },
   );
 
-  it.each([first, second])('checks the SIP-health alarm of %s, unhealthy without data', (region) => {
-    dnsTemplate().hasResourceProperties('AWS::Route53::HealthCheck', {
-      HealthCheckConfig: {
-        Type: 'CLOUDWATCH_METRIC',
-        AlarmIdentifier: { Name: alarmNames(config.env).sipHealth(region), Region: region },
-        InsufficientDataHealthStatus: 'Unhealthy',
-      },
-    });
-  });
+  it.each([first, second])(
+    'checks the standard-resolution SIP-health alarm of %s, unhealthy without data',
+    (region) => {
+      dnsTemplate().hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: {
+          Type: 'CLOUDWATCH_METRIC',
+          AlarmIdentifier: { Name: alarmNames(config.env).sipHealthStandard(region), Region: region },
+          InsufficientDataHealthStatus: 'Unhealthy',
+        },
+      });
+    },
+  );
 
   it.each([first, second])('combines both checks of %s in a CALCULATED check that needs both', (region) => {
     const t = dnsTemplate();
@@ -141,5 +145,35 @@ describe('DnsStack', () => {
     expect(
       () => new DnsStack(cdkApp(), 'Dns', { config, regions: [{ region: first, healthUrl: url(first) }] }),
     ).toThrow(/one entry per active region/);
+  });
+
+  it('takes each region’s health endpoint URL and API domain from the region stacks of the app', () => {
+    // Prepare: the whole app with cdk.json's flags, without bundling (only the references matter here)
+    const app = cdkApp();
+    app.node.setContext('aws:cdk:bundling-stacks', []);
+    const { dns } = buildContinuityApp(app, config);
+    // Act
+    const resources = Template.fromStack(dns).toJSON().Resources as Record<string, CfnResource>;
+    // Assess: CloudFormation's own cross-stack output reads, in the same region as across regions
+    const outputOf = (region: string) => ({
+      'Fn::GetStackOutput': expect.objectContaining({
+        StackName: stackNames(config.env).region(region),
+        Region: region,
+      }),
+    });
+    const expected = { [first]: outputOf(first), [second]: outputOf(second) };
+    for (const region of [first, second]) {
+      const endpoint = resources[`Endpoint${region.replace(/-/g, '')}`]?.Properties
+        ?.HealthCheckConfig as Record<string, unknown>;
+      expect(endpoint.FullyQualifiedDomainName).toEqual({
+        'Fn::Select': [2, { 'Fn::Split': ['/', expected[region]] }],
+      });
+      expect(JSON.stringify(endpoint.FullyQualifiedDomainName)).toContain('HealthEndpoint');
+      const api = resources[`Api${region.replace(/-/g, '')}`]?.Properties;
+      expect(api?.ResourceRecords).toEqual([expected[region]]);
+      expect(JSON.stringify(api?.ResourceRecords)).toContain('ContextApiDomain');
+    }
+    // No custom resource reads the values across regions (nothing for cdk-nag to flag).
+    expect(Object.values(resources).map((r) => r.Type)).not.toContain('Custom::CrossRegionExportReader');
   });
 });
