@@ -35,6 +35,7 @@ const deps: QuorumDeps = {
   // Well past the winner's own worst case (four budgeted calls and a publish) before another takes over.
   announceGraceMs: 10 * budgetMs,
   alarmNames: config.activeRegions.map((r) => alarmNames(config.env).sipHealth(r)),
+  lagSampleIntervalMs: config.settings.health.probeIntervalMs,
 };
 
 /** Quorum (DESIGN.md section 4): votes, lag samples, SIP-health alarm changes and a schedule. */

@@ -4,6 +4,7 @@ import { stableEventId } from '../shared/identifiers.js';
 import type { EventPublisher } from '../shared/publisher.js';
 import { isControlUnavailable } from './budget.js';
 import type { ControlStore, HistoryEntry } from './control-store.js';
+import { impliedLag } from './lag-crossings.js';
 import { decide } from './quorum/rule.js';
 import type { QuorumOutcome, QuorumSettings } from './quorum/types.js';
 
@@ -22,6 +23,12 @@ export interface QuorumDeps {
   readonly announceGraceMs: number;
   /** CloudWatch alarms whose state changes trigger an immediate re-evaluation (the SIP-health alarms). */
   readonly alarmNames: readonly string[];
+  /**
+   * How often the monitors measure lag (health.probeIntervalMs): lag events come only on threshold
+   * crossings, and each stands for one sample per interval until the next (see impliedSamples).
+   * @default - no implied samples: each stored event is one sample
+   */
+  readonly lagSampleIntervalMs?: number;
   readonly cas?: CompareAndSetOptions;
 }
 
@@ -108,12 +115,13 @@ export async function evaluate(deps: QuorumDeps, now: number): Promise<Evaluatio
   const { store, settings } = deps;
   const regions = settings.activeRegions;
   const { outcome, toAnnounce } = await compareAndSet(async () => {
-    const [current, votes, lag, overrides] = await Promise.all([
+    const [current, votes, stored, overrides] = await Promise.all([
       store.readDecision(),
       store.readVotes(regions),
       store.readLag(regions),
       store.readOverrides(regions),
     ]);
+    const lag = impliedLag(stored, now, deps.lagSampleIntervalMs ?? 0, settings.lagSamples);
     const outcome = decide({ votes, lag, overrides, previous: current?.decision ?? null, settings }, now);
     const pending: Record<string, HistoryEntry> = { ...current?.pending };
     // A change another evaluation wrote but never confirmed published: its writer is presumed crashed.

@@ -82,7 +82,8 @@ export class Quorum extends Construct {
       entry: 'functions/routing/quorum-handler.ts',
       serviceName: 'quorum',
       description: `Quorum decisions for ${config.env} in ${region}`,
-      environment: lambdaEnvironment(config, { sections: ['quorum', 'replication'] }),
+      // health: the monitors' measuring interval, which quorum's lag verdict counts samples in.
+      environment: lambdaEnvironment(config, { sections: ['quorum', 'replication', 'health'] }),
       timeout: Duration.seconds(30),
     });
     this.function.addToRolePolicy(

@@ -94,4 +94,36 @@ describe('quorum in both regions on local ControlState', () => {
       expect(current?.pending, context).toEqual({});
     }
   });
+
+  it('announces a change whose writer failed to publish once, from a later evaluation after the grace', async () => {
+    // Prepare: us-east-1's first publish fails (PutEvents down, or the function died before it)
+    let failures = 1;
+    const flaky = memoryPublisher();
+    const a = depsFor(world, A, {
+      async publish(entries) {
+        if (failures-- > 0) throw new Error('PutEvents failed');
+        await flaky.publish(entries);
+      },
+    });
+    const b = depsFor(world, B, memoryPublisher());
+    const peer = b.publisher as ReturnType<typeof memoryPublisher>;
+    const down = [...votesOn(A, false, 1, T0), ...votesOn(B, true, 1, T0)];
+
+    // Act
+    let failed: unknown;
+    for (const event of down) await handleQuorumEvent(a, event, T0).catch((e: unknown) => (failed = e));
+    const beforeGrace = await handleQuorumEvent(b, scheduleEvent(), T0 + 1000);
+    const afterGrace = await handleQuorumEvent(b, scheduleEvent(), T0 + a.announceGraceMs);
+    const later = await handleQuorumEvent(a, scheduleEvent(), T0 + 2 * a.announceGraceMs);
+
+    // Assess
+    expect(failed).toMatchObject({ message: 'PutEvents failed' });
+    const announced = (r: typeof beforeGrace) => (r.kind === 'evaluated' ? r.evaluation.announced : null);
+    expect([announced(beforeGrace), announced(afterGrace), announced(later)]).toEqual([[], [1], []]);
+    expect(peer.published.map((e) => JSON.parse(e.Detail ?? '{}').eventId)).toEqual([rotationEventId(1)]);
+    expect(flaky.published).toEqual([]);
+    const store = storeFor(world, A);
+    expect((await store.readHistory()).map((h) => h.decision.inRotation)).toEqual([[B]]);
+    expect((await store.readDecision())?.pending).toEqual({});
+  });
 });

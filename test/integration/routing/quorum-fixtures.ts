@@ -49,6 +49,7 @@ export function depsFor(
     eventBusName: busName('dev'),
     announceGraceMs: 10 * BUDGET_MS,
     alarmNames: SETTINGS.activeRegions.map((r) => alarmNames('dev').sipHealth(r)),
+    lagSampleIntervalMs: 1000,
     // Tests wait for nothing: a lost race retries at once.
     cas: { attempts: 10, sleep: async () => undefined },
   };
