@@ -9,10 +9,12 @@ import { contextCacheKeys, expiresAtFor, isLive } from '../shared/keys.js';
  * Clock skew: the lag is (time first seen in our replica, by our clock) minus (send time, by the writer's
  * clock). Lambda hosts synchronise to the Amazon Time Sync Service (chrony over the local link), which
  * keeps them well under a millisecond from UTC, so skew adds well under 1 ms on AWS; on one machine
- * (DynamoDB Local) both sides share a clock. The measurement error is dominated by polling: a heartbeat
- * found at one read and missing at the read before arrived between the two, and the estimate is the
- * midpoint of the two reads' midpoints, so it is off by at most half of (poll interval + read latency):
- * about 15 ms with the default 25 ms poll, inside the 50 ms the design asks for.
+ * (DynamoDB Local) both sides share a clock. The rest of the error is polling: a heartbeat missing at one
+ * read and found at the next arrived after the first read started and before the second one answered.
+ * The estimate is the middle of that window, so it is off by at most half the window: about 15 ms with
+ * the default 25 ms poll. A window wider than `2 * maxErrorMs` (a starved event loop, a slow read) gives
+ * no sample at all, so every reported lag is within `maxErrorMs` (default 40) plus skew: inside the
+ * 50 ms the design asks for.
  */
 
 export interface Heartbeat {
@@ -77,6 +79,8 @@ export interface LagSampleOut {
   readonly lagMs: number;
   /** Send time of the heartbeat measured; null when the sample is the overdue lower bound. */
   readonly sentAt: number | null;
+  /** The most the estimate can be off (half the polling window); 0 for the overdue bound. */
+  readonly maxErrorMs: number;
 }
 
 export interface LagMeterOptions {
@@ -89,6 +93,8 @@ export interface LagMeterOptions {
   readonly intervalMs: number;
   /** Send time of the newest heartbeat the previous invocation saw (from the lease). */
   readonly lastSentAt?: number | null;
+  /** A sighting whose arrival window is wider than twice this gives no sample. @default 40 */
+  readonly maxErrorMs?: number;
 }
 
 /**
@@ -98,9 +104,10 @@ export interface LagMeterOptions {
 export class LagMeter {
   private readonly pollMs: number;
   private lastSentAt: number | null;
-  /** Midpoint of the last successful read; null before the first (whose finding is only a baseline). */
-  private prevMid: number | null = null;
-  private pending: { lagMs: number; sentAt: number }[] = [];
+  /** Start of the last successful read; null before the first (whose finding is only a baseline). */
+  private prevStart: number | null = null;
+  private pending: { lagMs: number; sentAt: number; maxErrorMs: number }[] = [];
+  private imprecise = 0;
   private lastLagMs: number | null = null;
   private stopped = false;
   private errors = 0;
@@ -117,18 +124,13 @@ export class LagMeter {
       const start = clock.now();
       try {
         const hb = await store.read(peerRegion, start);
-        const mid = (start + clock.now()) / 2;
+        const end = clock.now();
         if (hb !== null && (this.lastSentAt === null || hb.sentAt > this.lastSentAt)) {
-          // Seen for the first time: it arrived after the previous read and before this one.
-          if (this.prevMid !== null) {
-            this.pending.push({
-              lagMs: Math.max(0, (this.prevMid + mid) / 2 - hb.sentAt),
-              sentAt: hb.sentAt,
-            });
-          }
+          // Seen for the first time: it arrived after the previous read started and before this one answered.
+          if (this.prevStart !== null) this.sighted(hb.sentAt, this.prevStart, end);
           this.lastSentAt = hb.sentAt;
         }
-        this.prevMid = mid;
+        this.prevStart = start;
       } catch {
         this.errors += 1;
       }
@@ -136,8 +138,22 @@ export class LagMeter {
     }
   }
 
+  private sighted(sentAt: number, after: number, before: number): void {
+    const maxErrorMs = (before - after) / 2;
+    if (maxErrorMs > (this.options.maxErrorMs ?? 40)) {
+      this.imprecise += 1;
+      return;
+    }
+    this.pending.push({ lagMs: Math.max(0, (after + before) / 2 - sentAt), sentAt, maxErrorMs });
+  }
+
   stop(): void {
     this.stopped = true;
+  }
+
+  /** Sightings dropped because their arrival window was too wide to meet the accuracy bound. */
+  get impreciseSightings(): number {
+    return this.imprecise;
   }
 
   /** Reads that failed so far (the loop reports them as a metric, not a log line per poll). */
@@ -155,7 +171,7 @@ export class LagMeter {
    * last measured lag: a heartbeat merely not due yet must not read as a lag smaller than the real one.
    */
   takeSample(now: number): LagSampleOut | null {
-    const worst = this.pending.reduce<{ lagMs: number; sentAt: number } | null>(
+    const worst = this.pending.reduce<{ lagMs: number; sentAt: number; maxErrorMs: number } | null>(
       (max, p) => (max === null || p.lagMs > max.lagMs ? p : max),
       null,
     );
@@ -168,7 +184,7 @@ export class LagMeter {
     const overdue = now - this.lastSentAt - this.options.intervalMs;
     if (overdue > (this.lastLagMs ?? Number.POSITIVE_INFINITY) && overdue > 0) {
       this.lastLagMs = overdue;
-      return { lagMs: overdue, sentAt: null };
+      return { lagMs: overdue, sentAt: null, maxErrorMs: 0 };
     }
     return null;
   }

@@ -39,11 +39,15 @@ export interface TickMetrics {
     readonly rttMs: number | null;
   }[];
   readonly regions: readonly { readonly region: string; readonly healthyTargets: number }[];
-  /** `sentAt`: the measured heartbeat's send time (null for the overdue bound); not published, for tests. */
+  /**
+   * `sentAt` (the measured heartbeat's send time, null for the overdue bound) and `maxErrorMs` (how far
+   * off the estimate can be) are not published: they let tests check the measurement.
+   */
   readonly lag: {
     readonly sourceRegion: string;
     readonly lagMs: number;
     readonly sentAt: number | null;
+    readonly maxErrorMs: number;
   } | null;
 }
 

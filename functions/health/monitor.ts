@@ -173,7 +173,12 @@ export async function runMonitor(deps: MonitorDeps): Promise<MonitorRun> {
         regions: tick.regions.map((r) => ({ region: r.region, healthyTargets: r.healthyTargets })),
         lag:
           sample && deps.heartbeats
-            ? { sourceRegion: deps.heartbeats.peerRegion, lagMs: sample.lagMs, sentAt: sample.sentAt }
+            ? {
+                sourceRegion: deps.heartbeats.peerRegion,
+                lagMs: sample.lagMs,
+                sentAt: sample.sentAt,
+                maxErrorMs: sample.maxErrorMs,
+              }
             : null,
       });
       unsent = next.outbox.length > 0 ? await publishOrKeep(deps, next.outbox, logger) : [];

