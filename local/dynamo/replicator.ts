@@ -63,6 +63,9 @@ interface Link {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Longest a single DynamoDB Local request may take before it is abandoned and retried. */
+const REQUEST_TIMEOUT_MS = 5_000;
+
 const monotonicNow = () => performance.timeOrigin + performance.now();
 
 /**
@@ -78,16 +81,20 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
   const pollIntervalMs = options.pollIntervalMs ?? 15;
   const ledger = new ReplicationLedger();
   const errors: Error[] = [];
+  // A request DynamoDB Local never answers (seen under load on a 2-core machine) must not stall a stream
+  // loop or an apply chain for good: it fails after REQUEST_TIMEOUT_MS and the next poll takes a fresh
+  // iterator from the last sequence number read, so nothing is skipped.
+  const base = {
+    endpoint: options.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+  };
   const clients = new Map(
     options.regions.map((region) => [
       region,
       {
-        db: new DynamoDBClient({ endpoint: options.endpoint, region, credentials: LOCAL_CREDENTIALS }),
-        streams: new DynamoDBStreamsClient({
-          endpoint: options.endpoint,
-          region,
-          credentials: LOCAL_CREDENTIALS,
-        }),
+        db: new DynamoDBClient({ ...base, region }),
+        streams: new DynamoDBStreamsClient({ ...base, region }),
       },
     ]),
   );
@@ -218,7 +225,10 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
         if (n === 0) r.quietSince = startedAt;
       } catch (e) {
         if (stopped) return;
-        errors.push(new Error(`read ${r.table} stream in ${r.region}: ${(e as Error).message}`));
+        // A timed-out read is retried from where it was (fresh iterator); anything else is also kept.
+        if ((e as Error).name !== 'TimeoutError') {
+          errors.push(new Error(`read ${r.table} stream in ${r.region}: ${(e as Error).message}`));
+        }
         r.reader.resetIterators();
       }
       await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
@@ -230,6 +240,23 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
     ledger.pendingEchoes() === 0 &&
     [...links.values()].every((l) => l.cut || l.queue.length === 0) &&
     readers.every((r) => r.quietSince > Math.max(since, lastActivityAt));
+
+  /** What keeps settle() waiting, for its timeout message. */
+  const describeBusy = (since: number): string => {
+    const queued = [...links]
+      .filter(([, l]) => !l.cut && l.queue.length > 0)
+      .map(([id, l]) => `${id}: ${l.queue.length}`);
+    const loud = readers
+      .filter((r) => r.quietSince <= Math.max(since, lastActivityAt))
+      .map((r) => `${r.table}@${r.region}`);
+    return [
+      `${inFlight} applies in flight`,
+      `${ledger.pendingEchoes()} echoes not yet seen`,
+      `queued ${queued.join(', ') || 'nothing'}`,
+      `streams not yet read empty since: ${loud.join(', ') || 'none'}`,
+      `${errors.length} errors`,
+    ].join('; ');
+  };
 
   return {
     setDelay(from, to, ms) {
@@ -254,7 +281,9 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
       const since = clock();
       const deadline = since + timeoutMs;
       while (!quiet(since)) {
-        if (clock() > deadline) throw new Error(`replication did not settle within ${timeoutMs} ms`);
+        if (clock() > deadline) {
+          throw new Error(`replication did not settle within ${timeoutMs} ms: ${describeBusy(since)}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     },
