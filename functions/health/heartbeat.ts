@@ -75,6 +75,10 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+export function sleepUntil(clock: Clock, at: number): Promise<void> {
+  return clock.sleep(Math.max(0, at - clock.now()));
+}
+
 export interface LagSampleOut {
   readonly lagMs: number;
   /** Send time of the heartbeat measured; null when the sample is the overdue lower bound. */

@@ -1,4 +1,5 @@
 import { compareAndSet } from '../shared/control-write.js';
+import { sleepUntil } from './heartbeat.js';
 import {
   expiryAfter,
   finalTickBefore,
@@ -9,7 +10,7 @@ import {
   type StoredEntry,
   withInterval,
 } from './lease.js';
-import { type MonitorDeps, sleepUntil } from './monitor.js';
+import type { MonitorDeps } from './monitor.js';
 
 /** The lease as taken by this invocation, and the ticks it will probe. */
 export interface Held {

@@ -1,7 +1,7 @@
 import { isConditionFailed } from '../shared/control-write.js';
 import type { Logger } from '../shared/logger.js';
 import type { EventPublisher } from '../shared/publisher.js';
-import { type Clock, type HeartbeatStore, LagMeter } from './heartbeat.js';
+import { type Clock, type HeartbeatStore, LagMeter, sleepUntil } from './heartbeat.js';
 import { applyLagSample, type LagStep, type LagThresholds } from './lag.js';
 import { expiryAfter, type MonitorLease, type StoredEntry, slotAt } from './lease.js';
 import { acquireLease } from './lease-acquire.js';
@@ -189,10 +189,6 @@ export async function runMonitor(deps: MonitorDeps): Promise<MonitorRun> {
     await metering;
   }
   return { outcome, ticks, tookOverAfterCrash: held.afterCrash };
-}
-
-export function sleepUntil(clock: Clock, at: number): Promise<void> {
-  return clock.sleep(Math.max(0, at - clock.now()));
 }
 
 async function writeHeartbeat(deps: MonitorDeps, tick: number, logger: MonitorLogger): Promise<void> {
