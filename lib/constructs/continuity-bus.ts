@@ -1,9 +1,10 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { busArn, busName, EVENT_SOURCE } from '../../functions/shared/names.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
 
 export interface ContinuityBusProps {
   /** Environment name; the bus is named `busName(env)` in every region. */
@@ -99,9 +100,8 @@ export class ContinuityBus extends Construct {
       'PeerBus',
       busArn(this.env, peerRegion, stack.account, stack.partition),
     );
-    const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    const deadLetterQueue = new DeadLetterQueue(scope, 'DeadLetterQueue', {
+      catches: `the rule forwarding to ${peerRegion}`,
       retentionPeriod: this.deadLetterRetention,
     });
     const rule = new events.Rule(scope, 'Rule', {
@@ -109,12 +109,6 @@ export class ContinuityBus extends Construct {
       description: `Forward ${EVENT_SOURCE} events that originate in ${this.region} to ${peerRegion}`,
       eventPattern: { source: [EVENT_SOURCE], detail: { originRegion: [this.region] } },
       targets: [new targets.EventBus(peerBus, { deadLetterQueue })],
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        `This queue is the dead-letter queue of the rule forwarding to ${peerRegion} (cdk-nag only recognises ` +
-        'SQS redrive DLQs, not EventBridge target DLQs). Nothing consumes it automatically, so a DLQ behind it would only hold the same events.',
     });
     const link: BusForwarding = { peerRegion, rule, deadLetterQueue };
     this.links.set(peerRegion, link);

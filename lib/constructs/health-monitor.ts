@@ -1,10 +1,10 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { MONITOR_DIMENSIONS, MONITOR_METRICS, MONITOR_SERVICE } from '../../functions/health/metrics.js';
@@ -12,6 +12,7 @@ import { contextCacheKeys, controlKeys } from '../../functions/shared/keys.js';
 import { alarmNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction, METRICS_NAMESPACE } from './continuity-function.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
 
 export interface HealthMonitorProps {
   readonly config: ContinuityConfig;
@@ -91,16 +92,9 @@ export class HealthMonitor extends Construct {
       environment: lambdaEnvironment(config, { sections: ['health', 'replication', 'sipTargets'] }),
     });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the monitor schedule target (cdk-nag only recognises SQS redrive DLQs). ' +
-        'A stale schedule event is worthless to re-drive, so nothing consumes it and a DLQ behind it would hold nothing useful.',
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      catches: 'the monitor schedule target',
+      handling: 'a stale schedule event is worthless to re-drive and only shows that invocations failed',
     });
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `Start the SIP health monitor every minute; each run hands over to the next`,

@@ -1,16 +1,17 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../../functions/shared/event-schemas.js';
 import { alarmNames, EVENT_SOURCE, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction } from './continuity-function.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
 import { QuorumDashboard } from './quorum-dashboard.js';
 
 /** Actions the quorum function uses on ControlState (control-store.ts); nothing else. */
@@ -66,16 +67,8 @@ export class Quorum extends Construct {
     });
     const budgetMs = config.quorum.controlBudgetMs;
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the quorum rules and of the quorum function (cdk-nag only ' +
-        'recognises SQS redrive DLQs); operators replay from it by hand, so a further DLQ would only hold the same events.',
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      catches: 'the quorum rules and of the quorum function (failed async invocations)',
     });
 
     this.function = new ContinuityFunction(this, 'Function', {
