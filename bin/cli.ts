@@ -152,8 +152,23 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`cc-continuity: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`cc-continuity: ${describeFailure(error)}\n`);
       process.exitCode = 1;
     }
   },
 );
+
+/**
+ * The error and what caused it: from an operator's seat "quorum lost" may equally be a wrong
+ * --endpoint, missing credentials or no network, and the cause tells which.
+ */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  if (cause === undefined) return error.message;
+  const code = (cause as { code?: unknown }).code;
+  const detail = [cause.name, typeof code === 'string' ? code : undefined, cause.message]
+    .filter((part, i, all) => part && all.indexOf(part) === i)
+    .join(': ');
+  return `${error.message} (cause: ${detail || 'unknown'})`;
+}

@@ -47,6 +47,13 @@ describe('cc-continuity against local ControlState', () => {
     expect(err).toContain('drain needs --region');
   });
 
+  it('fails with the cause when ControlState cannot be reached, not only "quorum lost"', async () => {
+    const { code, err } = await cli(['status', '--env', 'dev', '--endpoint', 'http://127.0.0.1:1']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/quorum lost \(cause: .*ECONNREFUSED/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
   it('shows the rotation, the votes behind it and the lag', async () => {
     // Prepare
     const now = Date.now();
