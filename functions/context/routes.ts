@@ -1,16 +1,14 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { ContextConfig } from '../../config/schema.js';
 import { bearerAuth } from '../shared/bearer-auth.js';
 import { BadRequest } from '../shared/errors.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/logger.js';
 import {
+  type HttpChainOptions,
   type HttpEvent,
   type HttpResult,
-  httpErrorHandler,
+  httpMiddlewares,
   json,
-  jsonBodyParser,
   parseBody,
 } from '../shared/middleware.js';
 import {
@@ -43,12 +41,12 @@ export interface ContextRouteDeps extends Omit<ContextServiceDeps, 'logger'>, Ro
 
 export interface WebhookRouteDeps extends Omit<WebhookDeps, 'logger'>, RouteObservability {}
 
-/** Powertools and our error mapping first, so every failure below, auth included, gets our JSON shape. */
-function baseChain({ logger, metrics }: RouteObservability) {
-  return middy<HttpEvent, HttpResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(httpErrorHandler({ logger }));
+/** The shared HTTP chain: our error mapping wraps everything below, auth included, so every failure gets our JSON shape. */
+function chain(
+  { logger, metrics }: RouteObservability,
+  options: Omit<HttpChainOptions, 'logger' | 'metrics'>,
+) {
+  return middy<HttpEvent, HttpResult>().use(httpMiddlewares({ logger, metrics, ...options }));
 }
 
 /** Whitespace and the expectedVersion field fit in this slack; the exact cap is on the context itself. */
@@ -59,23 +57,22 @@ function bodyCap(settings: ContextConfig): number {
 /** `POST /contexts` -> 201 `{ token, conversationId, version, expiresAt, tokenExpiresAt }`. */
 export function createContextRoute(deps: ContextRouteDeps): MiddyfiedHandler<HttpEvent, HttpResult> {
   const now = deps.now ?? Date.now;
-  return baseChain(deps)
-    .use(bearerAuth({ keys: deps.apiKeys }))
-    .use(jsonBodyParser({ maxBodyBytes: bodyCap(deps.settings) }))
-    .handler(async (event) => {
-      const request = parseBody(saveContextRequestSchema, event.body);
-      const saved = await saveContext(request, deps, now());
-      deps.metrics.addMetric('ContextSaved', MetricUnit.Count, 1);
-      return json(201, saved);
-    });
+  return chain(deps, {
+    guards: [bearerAuth({ keys: deps.apiKeys })],
+    maxBodyBytes: bodyCap(deps.settings),
+  }).handler(async (event) => {
+    const request = parseBody(saveContextRequestSchema, event.body);
+    const saved = await saveContext(request, deps, now());
+    deps.metrics.addMetric('ContextSaved', MetricUnit.Count, 1);
+    return json(201, saved);
+  });
 }
 
 /** `GET /contexts/{token}` -> 200 `{ source, partial, missing, conversationId, version, context }`. */
 export function getContextRoute(deps: ContextRouteDeps): MiddyfiedHandler<HttpEvent, HttpResult> {
   const now = deps.now ?? Date.now;
-  return baseChain(deps)
-    .use(bearerAuth({ keys: deps.apiKeys }))
-    .handler(async (event) => {
+  return chain(deps, { guards: [bearerAuth({ keys: deps.apiKeys })], jsonBody: false }).handler(
+    async (event) => {
       const token = event.pathParameters?.token;
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_CHARS) {
         throw new BadRequest(
@@ -89,13 +86,15 @@ export function getContextRoute(deps: ContextRouteDeps): MiddyfiedHandler<HttpEv
       deps.metrics.addDimension('source', fetched.source);
       deps.metrics.addMetric('ContextServed', MetricUnit.Count, 1);
       return json(200, fetched);
-    });
+    },
+  );
 }
 
 /** `POST /webhooks/crm` -> 202 `{ eventId, status: "accepted" | "duplicate" }`. */
 export function crmWebhookRoute(deps: WebhookRouteDeps): MiddyfiedHandler<HttpEvent, HttpResult> {
   const now = deps.now ?? Date.now;
-  return baseChain(deps).handler(async (event) => {
+  // The signature covers the exact bytes received: the webhook core reads the raw body itself.
+  return chain(deps, { jsonBody: false }).handler(async (event) => {
     const answer = await acceptWebhook(
       {
         headers: event.headers ?? {},

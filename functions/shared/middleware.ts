@@ -137,7 +137,20 @@ export interface ChainOptions {
   readonly metrics: Metrics;
 }
 
-export interface HttpChainOptions extends ChainOptions, JsonBodyParserOptions {}
+export interface HttpChainOptions extends ChainOptions, JsonBodyParserOptions {
+  /**
+   * Checks that run before the body is read, inside the error mapping (a bearer-key check): a
+   * rejected request is never parsed and still gets the JSON error shape.
+   * @default - none
+   */
+  readonly guards?: readonly MiddlewareObj<HttpEvent, HttpResult>[];
+  /**
+   * Parse the body as JSON. Turn it off for a route that must see the exact bytes (a signed webhook)
+   * or takes no body.
+   * @default true
+   */
+  readonly jsonBody?: boolean;
+}
 
 /**
  * The HTTP chain, to `.use()` on a typed middy handler.
@@ -152,7 +165,8 @@ export function httpMiddlewares(options: HttpChainOptions): MiddlewareObj<HttpEv
     injectLambdaContext(options.logger, { resetKeys: true }),
     logMetrics(options.metrics, { captureColdStartMetric: true }),
     httpErrorHandler(options),
-    jsonBodyParser(options),
+    ...(options.guards ?? []),
+    ...(options.jsonBody === false ? [] : [jsonBodyParser(options)]),
   ];
 }
 
