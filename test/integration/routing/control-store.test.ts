@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ControlUnavailable } from '../../../functions/routing/budget.js';
 import type { ControlStore } from '../../../functions/routing/control-store.js';
 import { initialDecision } from '../../../functions/routing/quorum/rule.js';
 import type { Vote } from '../../../functions/routing/quorum/types.js';
-import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
-import { A, B, clearControl, SETTINGS, storeFor, T0, W } from './quorum-fixtures.js';
+import type { LocalWorld } from '../../../local/dynamo/world.js';
+import { A, B, SETTINGS, storeFor, T0, useControlWorld, W } from './quorum-fixtures.js';
 
 function vote(seq: number, healthy: boolean, incarnation = 1, at = T0 + seq): Vote {
   return { observer: W, targetRegion: A, healthy, incarnation, seq, occurredAtMs: at };
@@ -14,22 +14,12 @@ describe('dynamoControlStore on local ControlState', () => {
   let world: LocalWorld;
   let store: ControlStore;
   let peer: ControlStore;
-  beforeAll(async () => {
-    world = await startLocalWorld({ env: 'dev' });
+  useControlWorld((w) => {
+    world = w;
   });
-  afterAll(async () => {
-    await world?.stop();
-  });
-  beforeEach(async () => {
-    await clearControl(world);
+  beforeEach(() => {
     store = storeFor(world, A);
     peer = storeFor(world, B);
-  });
-  afterEach(() => {
-    for (const region of world.regions) {
-      world.heal(region);
-      world.region(region).setFaults({});
-    }
   });
 
   it('keeps the latest vote: a duplicate or an older seq changes nothing', async () => {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleQuorumEvent, rotationEventId } from '../../../functions/routing/quorum-service.js';
 import type { ParsedEvent } from '../../../functions/shared/events.js';
 import { memoryPublisher } from '../../../functions/shared/publisher.js';
-import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
+import type { LocalWorld } from '../../../local/dynamo/world.js';
 import {
   A,
   B,
@@ -12,6 +12,7 @@ import {
   shuffled,
   storeFor,
   T0,
+  useControlWorld,
   votesOn,
 } from './quorum-fixtures.js';
 
@@ -37,14 +38,8 @@ const TRIALS = 6;
 
 describe('quorum in both regions on local ControlState', () => {
   let world: LocalWorld;
-  beforeAll(async () => {
-    world = await startLocalWorld({ env: 'dev' });
-  });
-  afterAll(async () => {
-    await world?.stop();
-  });
-  beforeEach(async () => {
-    await clearControl(world);
+  useControlWorld((w) => {
+    world = w;
   });
 
   it(`converges on one epoch-ordered history and one RegionRotationChanged per change (${TRIALS} trials)`, async () => {

@@ -1,5 +1,6 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type ControlStore, dynamoControlStore } from '../../../functions/routing/control-store.js';
 import type { QuorumSettings } from '../../../functions/routing/quorum/types.js';
 import type { QuorumDeps } from '../../../functions/routing/quorum-service.js';
@@ -8,7 +9,7 @@ import { buildEvent, type ParsedEvent, parseEvent } from '../../../functions/sha
 import { stableEventId } from '../../../functions/shared/identifiers.js';
 import { alarmNames, busName } from '../../../functions/shared/names.js';
 import { type EventPublisher, memoryPublisher } from '../../../functions/shared/publisher.js';
-import type { LocalWorld } from '../../../local/dynamo/world.js';
+import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
 
 export const A = 'us-east-1';
 export const B = 'us-west-2';
@@ -53,6 +54,33 @@ export function depsFor(
     // Tests wait for nothing: a lost race retries at once.
     cas: { attempts: 10, sleep: async () => undefined },
   };
+}
+
+/**
+ * The local world of one describe block: started before its tests and stopped after them; before each
+ * test every region is healed, its faults cleared and ControlState emptied. `onStart` receives it.
+ *
+ * @example
+ * let world: LocalWorld;
+ * useControlWorld((w) => { world = w; });
+ */
+export function useControlWorld(onStart: (world: LocalWorld) => void): void {
+  let world: LocalWorld | undefined;
+  beforeAll(async () => {
+    world = await startLocalWorld({ env: 'dev' });
+    onStart(world);
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+  beforeEach(async () => {
+    if (world === undefined) throw new Error('the local world did not start; see the beforeAll error');
+    for (const region of world.regions) {
+      world.heal(region);
+      world.region(region).setFaults({});
+    }
+    await clearControl(world);
+  });
 }
 
 /** Empties ControlState between tests (through the store directly, never partitioned). */

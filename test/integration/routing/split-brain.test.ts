@@ -1,19 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { healthCheck } from '../../../functions/routing/health-check.js';
 import { handleQuorumEvent, type QuorumDeps } from '../../../functions/routing/quorum-service.js';
 import { buildEvent } from '../../../functions/shared/events.js';
 import { stableEventId } from '../../../functions/shared/identifiers.js';
 import { busName } from '../../../functions/shared/names.js';
-import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
+import type { LocalWorld } from '../../../local/dynamo/world.js';
 import {
   A,
   B,
-  clearControl,
   delivered,
   depsFor,
   scheduleEvent,
   storeFor,
   T0,
+  useControlWorld,
   votesOn,
 } from './quorum-fixtures.js';
 
@@ -37,14 +37,8 @@ function lagEvent(lagMs: number, at: number) {
 describe('split brain: us-west-2 loses ControlState while both SIP edges stay healthy', () => {
   let world: LocalWorld;
   let seq = 0;
-  beforeAll(async () => {
-    world = await startLocalWorld({ env: 'dev' });
-  });
-  afterAll(async () => {
-    await world?.stop();
-  });
-  beforeEach(async () => {
-    await clearControl(world);
+  useControlWorld((w) => {
+    world = w;
   });
 
   /** Every observer re-votes both regions healthy at `at` (the monitors keep voting throughout). */
