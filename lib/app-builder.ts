@@ -30,6 +30,10 @@ export function buildContinuityApp(app: App, config: ContinuityConfig): Continui
     (region) => new RegionStack(app, names.region(region), { config, region }),
   );
   const witness = new WitnessStack(app, names.witness, { config });
+  // Deploy order only (no reference): the functions find the tables and secrets by name, so on a first
+  // `cdk deploy --all` the Data stack must exist before anything starts using them.
+  for (const stack of [...regions, witness])
+    stack.addStackDependency(data, 'finds its tables and secrets by name');
   // The one cross-region reference of the app: the health endpoint URLs (and API domains) exist only
   // once the region stacks are deployed (see DnsStack).
   const dns = new DnsStack(app, names.dns, {

@@ -61,6 +61,15 @@ describe('buildContinuityApp', () => {
     for (const stack of synthesized().stacks) expect(stack.environment.account).toBe('unknown-account');
   });
 
+  it('deploys the Data stack before every stack whose functions use its tables and secrets', () => {
+    const dependsOnData = synthesized()
+      .stacks.filter((s) => s.dependencies.some((d) => d.id === names.data))
+      .map((s) => s.stackName)
+      .sort();
+    const [first, second] = config.regions.active;
+    expect(dependsOnData).toEqual([names.region(first), names.region(second), names.witness].sort());
+  });
+
   it('runs every Lambda function of every stack on nodejs24.x', () => {
     expect(functionsNotOn(synthesized(), 'nodejs24.x')).toEqual([]);
   });
