@@ -14,9 +14,11 @@ import { fingerprint, type Item } from './canonical.js';
  *   newer than the version that replica holds; otherwise it is dropped (the newer write
  *   wins, whichever order they arrive in);
  * - a write the replicator itself applied comes back on the target's stream ("echo"); it
- *   is recognised by its image and never shipped again (no ping-pong). PutItem/DeleteItem
- *   with ReturnValues ALL_OLD tell whether the apply changed anything; an unchanged item
- *   writes no stream record, so no echo is expected then;
+ *   is recognised by its image and never shipped again (no ping-pong). The echo is expected
+ *   from before the write is sent ({@link ReplicationLedger.applying}): under load the stream
+ *   poll can read it before the write call returns. PutItem/DeleteItem with ReturnValues
+ *   ALL_OLD then tell whether the apply changed anything; an unchanged item writes no stream
+ *   record, so the expectation is withdrawn;
  * - race repair: if a replica's own write lands just before a replicated older write
  *   overwrites it (the replicator had not yet read it), the replica's stream shows the local
  *   write and then the echo; the ledger then asks for the newer local image to be written
@@ -48,10 +50,22 @@ export type Observation =
   | { readonly kind: 'echo'; readonly restore?: Change }
   | { readonly kind: 'local'; readonly change: Change };
 
+interface ExpectedEcho {
+  readonly version: Version;
+  readonly fingerprint: string;
+}
+
+/** An apply in progress: the echo it expects on the target's stream. */
+export interface EchoTicket {
+  readonly target: string;
+  readonly change: Change;
+  readonly echo: ExpectedEcho;
+}
+
 interface KeyState {
   best?: Change;
   readonly held: Map<string, Version>;
-  readonly echoes: Map<string, Array<{ version: Version; fingerprint: string }>>;
+  readonly echoes: Map<string, ExpectedEcho[]>;
 }
 
 export class ReplicationLedger {
@@ -91,16 +105,37 @@ export class ReplicationLedger {
   }
 
   /**
-   * Records that `change` was written to `target`. `changed` = the item differed before
-   * the write; only then will the target's stream carry an echo to recognise.
+   * Call right before writing `change` into `target`: from now on its echo may appear on the
+   * target's stream. Settle the ticket with {@link applied} or {@link abandoned}.
    */
-  applied(target: string, change: Change, changed: boolean): void {
+  applying(target: string, change: Change): EchoTicket {
     const state = this.state(change.table, change.keyId);
-    state.held.set(target, change.version);
-    if (!changed) return;
+    const echo = { version: change.version, fingerprint: fingerprint(change.image) };
     const list = state.echoes.get(target) ?? [];
-    list.push({ version: change.version, fingerprint: fingerprint(change.image) });
+    list.push(echo);
     state.echoes.set(target, list);
+    return { target, change, echo };
+  }
+
+  /**
+   * The write of a ticket returned. `changed` = the item differed before the write; if it did
+   * not, the target's stream carries no record, so the echo is no longer expected.
+   */
+  applied(ticket: EchoTicket, changed: boolean): void {
+    const { target, change } = ticket;
+    this.state(change.table, change.keyId).held.set(target, change.version);
+    if (!changed) this.withdraw(ticket);
+  }
+
+  /** The write of a ticket failed: nothing reached the target, so no echo will come. */
+  abandoned(ticket: EchoTicket): void {
+    this.withdraw(ticket);
+  }
+
+  private withdraw(ticket: EchoTicket): void {
+    const list = this.state(ticket.change.table, ticket.change.keyId).echoes.get(ticket.target);
+    const at = list?.indexOf(ticket.echo) ?? -1;
+    if (list !== undefined && at >= 0) list.splice(at, 1);
   }
 
   /** Echoes written but not yet seen on the streams (for settle()). */

@@ -130,29 +130,13 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
       .then(async () => {
         if (!ledger.shouldApply(target, change)) return;
         const db = clients.get(target)?.db as DynamoDBClient;
-        const changed =
-          change.image === null
-            ? (
-                await db.send(
-                  new DeleteItemCommand({
-                    TableName: change.table,
-                    Key: change.key,
-                    ReturnValues: 'ALL_OLD',
-                  }),
-                )
-              ).Attributes !== undefined
-            : fingerprint(
-                (
-                  await db.send(
-                    new PutItemCommand({
-                      TableName: change.table,
-                      Item: change.image,
-                      ReturnValues: 'ALL_OLD',
-                    }),
-                  )
-                ).Attributes,
-              ) !== fingerprint(change.image);
-        ledger.applied(target, change, changed);
+        const ticket = ledger.applying(target, change);
+        try {
+          ledger.applied(ticket, await write(db, change));
+        } catch (e) {
+          ledger.abandoned(ticket);
+          throw e;
+        }
       })
       .catch((e: Error) => {
         errors.push(new Error(`apply to ${target} ${change.table} ${change.keyId}: ${e.message}`));
@@ -299,6 +283,20 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
       }
     },
   };
+}
+
+/** Writes a replicated change; true when the item differed before (so a stream record follows). */
+async function write(db: DynamoDBClient, change: Change): Promise<boolean> {
+  if (change.image === null) {
+    const out = await db.send(
+      new DeleteItemCommand({ TableName: change.table, Key: change.key, ReturnValues: 'ALL_OLD' }),
+    );
+    return out.Attributes !== undefined;
+  }
+  const out = await db.send(
+    new PutItemCommand({ TableName: change.table, Item: change.image, ReturnValues: 'ALL_OLD' }),
+  );
+  return fingerprint(out.Attributes) !== fingerprint(change.image);
 }
 
 function linkId(from: string, to: string): string {

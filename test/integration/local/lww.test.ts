@@ -51,12 +51,38 @@ describe('ReplicationLedger', () => {
     const ledger = new ReplicationLedger();
     const seen = ledger.observe(A, TABLE, key, img('a'), 100);
     if (seen.kind !== 'local') throw new Error('expected a local write');
-    ledger.applied(B, seen.change, true);
+    ledger.applied(ledger.applying(B, seen.change), true);
     // Act
     const echo = ledger.observe(B, TABLE, key, img('a'), 120);
     // Assess
     expect(echo).toEqual({ kind: 'echo' });
     expect(ledger.pendingEchoes()).toBe(0);
+  });
+
+  it('recognises the echo even when the stream shows it before the write call returned', () => {
+    // Prepare: the apply is in flight; under load the target's stream poll can win the race.
+    const ledger = new ReplicationLedger();
+    const seen = ledger.observe(A, TABLE, key, img('a'), 100);
+    if (seen.kind !== 'local') throw new Error('expected a local write');
+    const ticket = ledger.applying(B, seen.change);
+    // Act
+    const echo = ledger.observe(B, TABLE, key, img('a'), 105);
+    ledger.applied(ticket, true);
+    // Assess: not shipped back as a local write of B, and nothing left waiting
+    expect(echo).toEqual({ kind: 'echo' });
+    expect(ledger.pendingEchoes()).toBe(0);
+  });
+
+  it('expects no echo from an apply that failed', () => {
+    // Prepare
+    const ledger = new ReplicationLedger();
+    const seen = ledger.observe(A, TABLE, key, img('a'), 100);
+    if (seen.kind !== 'local') throw new Error('expected a local write');
+    // Act
+    ledger.abandoned(ledger.applying(B, seen.change));
+    // Assess
+    expect(ledger.pendingEchoes()).toBe(0);
+    expect(ledger.observe(B, TABLE, key, img('a'), 130).kind).toBe('local');
   });
 
   it('expects no echo when the apply changed nothing (DynamoDB writes no stream record then)', () => {
@@ -65,7 +91,7 @@ describe('ReplicationLedger', () => {
     const seen = ledger.observe(A, TABLE, key, img('a'), 100);
     if (seen.kind !== 'local') throw new Error('expected a local write');
     // Act
-    ledger.applied(B, seen.change, false);
+    ledger.applied(ledger.applying(B, seen.change), false);
     const next = ledger.observe(B, TABLE, key, img('a'), 130);
     // Assess
     expect(ledger.pendingEchoes()).toBe(0);
@@ -77,7 +103,7 @@ describe('ReplicationLedger', () => {
     const ledger = new ReplicationLedger();
     const fromA = ledger.observe(A, TABLE, key, img('a'), 100);
     if (fromA.kind !== 'local') throw new Error('expected a local write');
-    ledger.applied(B, fromA.change, true);
+    ledger.applied(ledger.applying(B, fromA.change), true);
     // Act: B's stream shows its own write first, then the echo of A's.
     const own = ledger.observe(B, TABLE, key, img('b'), 140);
     const echo = ledger.observe(B, TABLE, key, img('a'), 141);
