@@ -1,6 +1,5 @@
 import { gzipSync } from 'node:zlib';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { build } from 'esbuild';
 import { contextRouteDeps, webhookRouteDeps } from '../functions/context/deps.js';
 import { createContextRoute, crmWebhookRoute, getContextRoute } from '../functions/context/routes.js';
@@ -12,6 +11,7 @@ import { memoryPublisher } from '../functions/shared/publisher.js';
 import { loadRuntimeConfig } from '../functions/shared/runtime-config.js';
 import { staticSecrets } from '../functions/shared/secrets.js';
 import { startLocalWorld } from '../local/dynamo/world.js';
+import { lambdaContext, routeEvent } from '../test/functions/shared/lambda-fixtures.js';
 import { median, report, timeSideBySide } from './harness.js';
 
 /**
@@ -30,41 +30,8 @@ process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const lambdaContext = {
-  functionName: 'bench',
-  awsRequestId: 'bench',
-  getRemainingTimeInMillis: () => 10_000,
-} as unknown as Context;
-
-function event(
-  method: string,
-  path: string,
-  routeKey: string,
-  headers: Record<string, string>,
-  extra: Partial<APIGatewayProxyEventV2> = {},
-): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
-    headers,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'bench',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: 'bench',
-      routeKey,
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    ...extra,
-  };
-}
+/** Lambda context handed to every in-process invocation. */
+const invocation = lambdaContext('bench');
 
 async function bundleSizes(): Promise<string> {
   const entries = ['create-context', 'get-context', 'crm-webhook'];
@@ -128,8 +95,8 @@ export async function run(): Promise<string> {
       attributes: { language: 'en', vip: true },
     };
     const saved = await create(
-      event('POST', '/contexts', 'POST /contexts', auth, { body: JSON.stringify(context) }),
-      lambdaContext,
+      routeEvent('POST /contexts', '/contexts', { headers: auth, body: JSON.stringify(context) }),
+      invocation,
     );
     const token = String((JSON.parse(saved.body ?? '{}') as { token?: string }).token);
     for (let i = 0; i < 5; i++) {
@@ -144,15 +111,16 @@ export async function run(): Promise<string> {
         'content-type': 'application/json',
         [CRM_SIGNATURE_HEADER]: signWebhook(body, WEBHOOK_SECRET, Math.floor(clock.now / 1000)),
       };
-      await webhook(event('POST', '/webhooks/crm', 'POST /webhooks/crm', headers, { body }), lambdaContext);
+      await webhook(routeEvent('POST /webhooks/crm', '/webhooks/crm', { headers, body }), invocation);
     }
-    const getEvent = event('GET', `/contexts/${token}`, 'GET /contexts/{token}', auth, {
+    const getEvent = routeEvent('GET /contexts/{token}', `/contexts/${token}`, {
+      headers: auth,
       pathParameters: { token },
     });
     // Same tuning as the handler's own client (dynamoDocClientFor with defaults), fresh connection pool.
     const bare = dynamoDocClientFor(config);
     const invoke = async (expected: string) => {
-      const r = await get(getEvent, lambdaContext);
+      const r = await get(getEvent, invocation);
       if (r.statusCode !== 200 || !r.body?.includes(`"source":"${expected}"`)) {
         throw new Error(`GET answered ${r.statusCode}: ${r.body}`);
       }

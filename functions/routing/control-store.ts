@@ -92,7 +92,9 @@ export interface DynamoControlStoreOptions {
 export function dynamoControlStore(options: DynamoControlStoreOptions): ControlStore {
   const { doc, tableName: TableName, budgetMs } = options;
   const kept = options.lagSamplesKept ?? 10;
-  // biome-ignore lint/suspicious/noExplicitAny: one helper for every command type of the document client
+  // The document client's Command type rejects concrete commands (GetCommand etc.) through its
+  // middleware-stack variance, so a single helper for every command type has to take `any`.
+  // biome-ignore lint/suspicious/noExplicitAny: see above; each call site names the output it reads
   const run = <T>(operation: string, command: any): Promise<T> =>
     withinBudget(budgetMs, operation, (abortSignal) => doc.send(command, { abortSignal }) as Promise<T>);
   const get = async (key: ItemKey, operation: string) =>

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventValidationError } from '../../../functions/shared/events.js';
 import { lambdaContext } from '../shared/lambda-fixtures.js';
 
+type MonitorHandler = typeof import('../../../functions/health/handler.js')['handler'];
+
 /** A schedule event as an EventBridge rule delivers it. */
 const scheduleEvent = {
   version: '0',
@@ -16,7 +18,8 @@ const scheduleEvent = {
 };
 
 describe('health monitor handler', () => {
-  let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+  // Imported in beforeAll, once the environment it parses at module scope is in place.
+  let handler: MonitorHandler;
 
   beforeAll(async () => {
     // Prepare: the witness monitor's environment; endpoints on a closed loopback port, so nothing leaves the machine.
@@ -31,9 +34,7 @@ describe('health monitor handler', () => {
       'CONTINUITY_SETTINGS',
       JSON.stringify({ sipTargets: { 'us-east-1': [{ host: '127.0.0.1', port: 5060, transport: 'udp' }] } }),
     );
-    ({ handler } = (await import('../../../functions/health/handler.js')) as unknown as {
-      handler: typeof handler;
-    });
+    ({ handler } = await import('../../../functions/health/handler.js'));
     return () => vi.unstubAllEnvs();
   });
 

@@ -18,13 +18,26 @@ export function lambdaContext(functionName = 'continuity-test-fn'): Context {
   };
 }
 
-/** An API Gateway HTTP API (payload 2.0) / function URL request. */
+/** An API Gateway HTTP API (payload 2.0) / function URL request, `POST /contexts` unless overridden. */
 export function httpEvent(overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
   const method = overrides.requestContext?.http.method ?? 'POST';
+  return routeEvent(`${method} /contexts`, '/contexts', overrides);
+}
+
+/**
+ * A request to one route of the HTTP API: `routeKey` as API Gateway names it (`GET /contexts/{token}`),
+ * `path` the concrete path (`/contexts/abc`); the method comes from the route key.
+ */
+export function routeEvent(
+  routeKey: string,
+  path: string,
+  overrides: Partial<APIGatewayProxyEventV2> = {},
+): APIGatewayProxyEventV2 {
+  const method = routeKey.split(' ')[0] ?? 'GET';
   return {
     version: '2.0',
-    routeKey: `${method} /contexts`,
-    rawPath: '/contexts',
+    routeKey,
+    rawPath: path,
     rawQueryString: '',
     headers: { 'content-type': 'application/json', host: 'api.example.com' },
     isBase64Encoded: false,
@@ -33,9 +46,9 @@ export function httpEvent(overrides: Partial<APIGatewayProxyEventV2> = {}): APIG
       apiId: 'api-id',
       domainName: 'api.example.com',
       domainPrefix: 'api',
-      http: { method, path: '/contexts', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
       requestId: 'request-id',
-      routeKey: `${method} /contexts`,
+      routeKey,
       stage: '$default',
       time: '01/May/2024:10:00:00 +0000',
       timeEpoch: 1_714_557_600_000,

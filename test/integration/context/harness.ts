@@ -9,7 +9,7 @@ import { memoryPublisher } from '../../../functions/shared/publisher.js';
 import { loadRuntimeConfig } from '../../../functions/shared/runtime-config.js';
 import { staticSecrets } from '../../../functions/shared/secrets.js';
 import type { LocalWorld } from '../../../local/dynamo/world.js';
-import { httpEvent, lambdaContext } from '../../functions/shared/lambda-fixtures.js';
+import { httpEvent, lambdaContext, routeEvent } from '../../functions/shared/lambda-fixtures.js';
 
 /**
  * The context API of each region of a local world, as the Lambda runtime would run it: the real middy
@@ -132,35 +132,15 @@ export async function hasContext(
 }
 
 export function getEvent(token: string | undefined, headers: Record<string, string>): APIGatewayProxyEventV2 {
-  const path = `/contexts/${token ?? ''}`;
-  const base = httpEvent({ headers });
-  return {
-    ...base,
-    routeKey: 'GET /contexts/{token}',
-    rawPath: path,
+  return routeEvent('GET /contexts/{token}', `/contexts/${token ?? ''}`, {
+    headers,
     ...(token === undefined ? {} : { pathParameters: { token } }),
-    requestContext: {
-      ...base.requestContext,
-      routeKey: 'GET /contexts/{token}',
-      http: { ...base.requestContext.http, method: 'GET', path },
-    },
-  };
+  });
 }
 
 export function webhookEvent(
   body: string | undefined,
   headers: Record<string, string>,
 ): APIGatewayProxyEventV2 {
-  const base = httpEvent({ headers, ...(body === undefined ? {} : { body }) });
-  return {
-    ...base,
-    ...(body === undefined ? { body: undefined } : {}),
-    routeKey: 'POST /webhooks/crm',
-    rawPath: '/webhooks/crm',
-    requestContext: {
-      ...base.requestContext,
-      routeKey: 'POST /webhooks/crm',
-      http: { ...base.requestContext.http, path: '/webhooks/crm' },
-    },
-  };
+  return routeEvent('POST /webhooks/crm', '/webhooks/crm', { headers, body });
 }

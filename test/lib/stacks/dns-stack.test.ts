@@ -135,9 +135,12 @@ describe('DnsStack', () => {
         ResourceRecords: [`d-${region}.execute-api.${region}.amazonaws.com`],
       });
     }
-    // Nothing routes without a health check.
+    // Nothing routes without a health check: every record (sip and api) sits behind its region's calculated check.
     for (const r of Object.values(resourcesOf(t, 'AWS::Route53::RecordSet'))) {
-      expect(r.Properties?.HealthCheckId).toBeDefined();
+      const region = String(r.Properties?.Region);
+      expect(r.Properties?.HealthCheckId).toEqual({
+        'Fn::GetAtt': [checkId(t, 'CALCULATED', region), 'HealthCheckId'],
+      });
     }
   });
 
