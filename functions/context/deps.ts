@@ -49,7 +49,9 @@ export function contextRouteDeps(
   const settings = config.settings.context;
   const names = secretNames(config.env);
   const secrets = readerFor(config, overrides);
-  const local = dynamoContextStore(dynamoDocClientFor(config), config.tables.contextCache);
+  // One client (one connection pool) for this region's replica: the cache read and the CRM query share it.
+  const doc = dynamoDocClientFor(config);
+  const local = dynamoContextStore(doc, config.tables.contextCache);
   // One attempt with the tight timeout: a second try would double the wait of a transfer in progress.
   const peer = config.peerRegion
     ? dynamoContextStore(
@@ -73,7 +75,7 @@ export function contextRouteDeps(
     apiKeys: () => secrets.keys(names.apiKeys),
     local,
     origin: (region) => (region === config.peerRegion ? peer : undefined),
-    crm: dynamoCrmEventStore(dynamoDocClientFor(config), config.tables.crmEvents),
+    crm: dynamoCrmEventStore(doc, config.tables.crmEvents),
     publisher: overrides.publisher ?? eventBridgePublisher(eventBridgeClientFor(config)),
     eventBusName: config.eventBusName,
     logger,

@@ -155,38 +155,47 @@ export class HealthMonitor extends Construct {
     const peer = config.regions.active.find((r) => r !== region) as string;
     const d = MONITOR_DIMENSIONS;
     const own = { [d.service]: MONITOR_SERVICE, [d.observer]: region };
-    const sipHealth = new cloudwatch.Alarm(this, 'SipHealthAlarm', {
-      alarmName: names.sipHealth(region),
-      alarmDescription: `Fewer than ${config.health.minHealthyTargets} SIP target(s) of ${region} UP for ${region}'s own monitor, or the monitor is silent`,
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: MONITOR_METRICS.healthyTargets,
-        dimensionsMap: { ...own, [d.targetRegion]: region },
-        statistic: cloudwatch.Stats.MINIMUM,
-        period,
-      }),
-      threshold: config.health.minHealthyTargets,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: config.alarms.evaluationPeriods,
-      // A monitor that stopped reporting cannot vouch for the edge.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+    // A monitor that stopped reporting cannot vouch for the edge: missing data breaches.
+    const sipHealthAlarm = (
+      id: string,
+      alarmName: string,
+      description: string,
+      metricName: string,
+      every: Duration,
+      periods: number,
+    ) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmName,
+        alarmDescription: description,
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName,
+          dimensionsMap: { ...own, [d.targetRegion]: region },
+          statistic: cloudwatch.Stats.MINIMUM,
+          period: every,
+        }),
+        threshold: config.health.minHealthyTargets,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: periods,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    const sipHealth = sipHealthAlarm(
+      'SipHealthAlarm',
+      names.sipHealth(region),
+      `Fewer than ${config.health.minHealthyTargets} SIP target(s) of ${region} UP for ${region}'s own monitor, or the monitor is silent`,
+      MONITOR_METRICS.healthyTargets,
+      period,
+      config.alarms.evaluationPeriods,
+    );
     // Route 53 health checks refuse alarms on high-resolution metrics: this one is for the Dns stack.
-    const sipHealthStandard = new cloudwatch.Alarm(this, 'SipHealthStandardAlarm', {
-      alarmName: names.sipHealthStandard(region),
-      alarmDescription: `As ${names.sipHealth(region)}, over one-minute standard-resolution data (for Route 53)`,
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: MONITOR_METRICS.healthyTargetsStandard,
-        dimensionsMap: { ...own, [d.targetRegion]: region },
-        statistic: cloudwatch.Stats.MINIMUM,
-        period: Duration.minutes(1),
-      }),
-      threshold: config.health.minHealthyTargets,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+    const sipHealthStandard = sipHealthAlarm(
+      'SipHealthStandardAlarm',
+      names.sipHealthStandard(region),
+      `As ${names.sipHealth(region)}, over one-minute standard-resolution data (for Route 53)`,
+      MONITOR_METRICS.healthyTargetsStandard,
+      Duration.minutes(1),
+      1,
+    );
     const lag = new cloudwatch.Alarm(this, 'ReplicationLagAlarm', {
       alarmName: names.replicationLag(region),
       alarmDescription: `Heartbeats from ${peer} reach ${region}'s ContextCache replica later than ${config.replication.replicationExclusionMs} ms`,
