@@ -40,6 +40,8 @@ export interface RegionFaults {
   readonly throttle?: boolean;
   /** @default every table - limit throttling to these tables */
   readonly throttleTables?: readonly string[];
+  /** @default false - throttle writes only; reads pass (a write-capacity shortage) */
+  readonly throttleWritesOnly?: boolean;
 }
 
 export interface RegionProxy {
@@ -86,6 +88,7 @@ export async function startRegionProxy(options: RegionProxyOptions): Promise<Reg
     const throttledTables = faults.throttleTables;
     if (
       faults.throttle &&
+      (!faults.throttleWritesOnly || info.writes) &&
       (throttledTables === undefined || info.tables.some((t) => throttledTables.includes(t)))
     ) {
       return refuse(res, throttled());

@@ -1,0 +1,108 @@
+import type { Deployment } from './deployment.js';
+import { regionSubnet } from './drill-config.js';
+import { healthStatus, type SeenEvent } from './observe.js';
+import type { ScenarioContext } from './scenario.js';
+
+/** What scenarios ask of the deployment, in the terms of the report. */
+
+export const regionPair = (d: Deployment): { a: string; b: string } => {
+  const [a, b] = d.config.regions.active;
+  if (a === undefined || b === undefined) throw new Error('the drill needs two active regions');
+  return { a, b };
+};
+
+/** The active region whose loopback subnet holds every address of a DNS answer; 'mixed' or 'none' otherwise. */
+export function regionOfAnswer(d: Deployment, values: readonly string[]): string {
+  if (values.length === 0) return 'none';
+  const regions = new Set(
+    values.map((v) => {
+      const i = d.config.regions.active.findIndex((_, n) => v.startsWith(`${regionSubnet(n)}.`));
+      return i >= 0 ? d.config.regions.active[i] : 'other';
+    }),
+  );
+  return regions.size === 1 ? ([...regions][0] ?? 'none') : 'mixed';
+}
+
+/** The region `sip.<zone>` sends a caller near `clientRegion` to. */
+export function sipAnswerRegion(d: Deployment, clientRegion: string): string {
+  return regionOfAnswer(d, d.dns.answer(`sip.${d.config.dns.zoneName}`, clientRegion));
+}
+
+export function health(d: Deployment, region: string): Promise<number> {
+  return healthStatus(d.region(region).health.url);
+}
+
+/** Rotation changes seen since `since`, one per epoch (duplicated deliveries collapse). */
+export function rotationChanges(ctx: ScenarioContext, since: number): SeenEvent[] {
+  const byEpoch = new Map<number, SeenEvent>();
+  for (const e of ctx.observer.find('RegionRotationChanged', since)) {
+    const epoch = Number(e.detail.epoch);
+    if (!byEpoch.has(epoch)) byEpoch.set(epoch, e);
+  }
+  return [...byEpoch.values()].sort((x, y) => x.at - y.at);
+}
+
+const inRotation = (e: SeenEvent): string[] => (e.detail.inRotation as string[] | undefined) ?? [];
+
+/** Marks each rotation change on the timeline and checks none left fewer than minRegionsInRotation. */
+export function checkRotationFloor(ctx: ScenarioContext, since: number): void {
+  const min = ctx.deployment.config.quorum.minRegionsInRotation;
+  const changes = rotationChanges(ctx, since);
+  const smallest = Math.min(Number.POSITIVE_INFINITY, ...changes.map((e) => inRotation(e).length));
+  ctx.expect(
+    'never fewer regions in rotation than minRegionsInRotation',
+    changes.every((e) => inRotation(e).length >= min),
+    `>= ${min} in every decision`,
+    changes.length === 0 ? 'no change' : `smallest rotation: ${smallest}`,
+  );
+}
+
+/**
+ * Waits until both regions answer 200 on their health endpoints and `sip.<zone>` answers each caller
+ * with its own region: the steady state every scenario starts from.
+ */
+export async function steadyState(ctx: ScenarioContext, timeoutMs = 180_000): Promise<boolean> {
+  const d = ctx.deployment;
+  const { a, b } = regionPair(d);
+  const ready = await ctx.waitFor(
+    'steady state: both regions in rotation, healthy for Route 53 (SIP alarms OK) and answered by DNS',
+    async () =>
+      (await health(d, a)) === 200 &&
+      (await health(d, b)) === 200 &&
+      d.dns.regionHealthy(a) &&
+      d.dns.regionHealthy(b) &&
+      sipAnswerRegion(d, a) === a &&
+      sipAnswerRegion(d, b) === b,
+    timeoutMs,
+    500,
+  );
+  ctx.expect(
+    'starts from the steady state',
+    ready !== undefined,
+    'both regions healthy and answered by DNS',
+    ready ? `after ${((ready.at - ctx.t0) / 1000).toFixed(1)} s` : `not within ${timeoutMs / 1000} s`,
+  );
+  if (ready) ctx.mark('fault', 'steady state', 'note', ready.at);
+  return ready !== undefined;
+}
+
+/** The first event of `detailType` since `since` matching `where`; marks it on `lane` when found. */
+export function firstEvent(
+  ctx: ScenarioContext,
+  detailType: string,
+  since: number,
+  where: (detail: Record<string, unknown>) => boolean,
+): SeenEvent | undefined {
+  return ctx.observer.find(detailType, since, where)[0];
+}
+
+/** Marks the first vote of each observer about `region` with `healthy` since `since`. */
+export function markVotes(ctx: ScenarioContext, region: string, healthy: boolean, since: number): void {
+  const seen = new Set<string>();
+  for (const v of ctx.observer.find('RegionHealthVote', since, (x) => x.targetRegion === region)) {
+    const observer = String(v.detail.observer);
+    if (v.detail.healthy !== healthy || seen.has(observer)) continue;
+    seen.add(observer);
+    ctx.mark('vote', `${observer} votes ${region} ${healthy ? 'healthy' : 'unhealthy'}`, 'observation', v.at);
+  }
+}

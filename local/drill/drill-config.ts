@@ -1,0 +1,42 @@
+import { type ContinuityConfig, parseConfig } from '../../config/schema.js';
+
+/**
+ * The configuration the drill deploys: the environment's own file with two changes, both stated in
+ * the report: the SIP targets become the local edges on loopback, and the context TTL drops to the
+ * schema's minimum (60 s) so the transfer scenario can outlive it within minutes. Every other figure
+ * (probe interval, thresholds, dwell, TTLs, budgets) is the environment's own.
+ */
+
+/** Region number n (1-based, config order) lives on 127.0.n.0/24; the witness after the active ones. */
+export function regionSubnet(index: number): string {
+  return `127.0.${index + 1}`;
+}
+
+export interface EdgeAddress {
+  readonly region: string;
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly transport: 'udp' | 'tcp';
+}
+
+export const DRILL_CONTEXT_TTL_SECONDS = 60;
+
+/**
+ * @example
+ * const config = drillConfig(loadConfig('dev'), edges);
+ */
+export function drillConfig(base: ContinuityConfig, edges: readonly EdgeAddress[]): ContinuityConfig {
+  const sipTargets: Record<string, { name: string; host: string; port: number; transport: string }[]> = {};
+  for (const region of base.regions.active) {
+    sipTargets[region] = edges
+      .filter((e) => e.region === region)
+      .map((e) => ({ name: e.name, host: e.host, port: e.port, transport: e.transport }));
+  }
+  const raw = {
+    ...base,
+    sipTargets,
+    context: { ...base.context, contextTtlSeconds: DRILL_CONTEXT_TTL_SECONDS },
+  };
+  return parseConfig(JSON.parse(JSON.stringify(raw)), `config/${base.env}.json (drill)`);
+}

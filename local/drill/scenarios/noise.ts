@@ -1,0 +1,115 @@
+import { checkRotationFloor, health, regionPair, rotationChanges, steadyState } from '../checks.js';
+import { formatSeconds as seconds } from '../report/stats.js';
+import type { Scenario } from '../scenario.js';
+
+const FLAP_CYCLE_MS = 3000;
+/** Bad for less than one probe interval per cycle: each observer sees at most one failed probe in three. */
+const FLAP_BAD_MS = 800;
+const FLAP_CYCLES = 6;
+const SKEW_MS = 2000;
+const THROTTLE_MS = 8000;
+const MAX_EVENT_DELAY_MS = 400;
+
+/**
+ * DESIGN.md section 9, case 5, all at once: duplicated and re-ordered events, a monitor killed
+ * mid-loop, a flapping edge (one bad probe in three), 2 s of clock skew on the witness's monitor, and
+ * throttled ControlState writes in A. None is a real outage: the rotation must not change.
+ */
+export const noise: Scenario = {
+  name: 'noise',
+  title: 'Noise: duplicate and re-ordered events, a killed monitor, a flapping edge, clock skew, throttling',
+  async run(ctx) {
+    const d = ctx.deployment;
+    const { a } = regionPair(d);
+    if (!(await steadyState(ctx))) return;
+    const since = Date.now();
+    const witnessMonitor = d.functions.find(d.config.regions.witness, '/HealthMonitor/Function');
+    const monitorA = d.functions.find(a, '/HealthMonitor/Function');
+    const controlTable = d.world.tables.controlState;
+    const deadLettersBefore = d.functions.deadLetters.length;
+    try {
+      d.events.setFaults({ duplicate: true, maxDelayMs: MAX_EVENT_DELAY_MS });
+      ctx.mark('fault', `every event delivered twice, up to ${MAX_EVENT_DELAY_MS} ms out of order`, 'fault');
+      witnessMonitor.setClockSkew(SKEW_MS);
+      ctx.mark('fault', `witness monitor clock +${SKEW_MS / 1000} s`, 'fault');
+
+      const killed = monitorA.crashRunning('oldest');
+      const killAt = ctx.mark('fault', `${a} monitor killed mid-loop (${killed} run)`, 'fault');
+
+      d.world
+        .region(a)
+        .setFaults({ throttle: true, throttleWritesOnly: true, throttleTables: [controlTable] });
+      ctx.mark('fault', `${a} ControlState writes throttled for ${THROTTLE_MS / 1000} s`, 'fault');
+      const flapEdge = d.region(a).edges[0];
+      if (flapEdge === undefined) throw new Error(`no edge in ${a}`);
+      ctx.mark(
+        'fault',
+        `${a} edge a flaps: 503 for ${FLAP_BAD_MS} ms every ${FLAP_CYCLE_MS / 1000} s`,
+        'fault',
+      );
+      for (let cycle = 0; cycle < FLAP_CYCLES; cycle++) {
+        await flapEdge.setReply(503);
+        await ctx.hold(FLAP_BAD_MS, `flapping edge, cycle ${cycle + 1}/${FLAP_CYCLES}`);
+        await flapEdge.setReply(200);
+        if (cycle * FLAP_CYCLE_MS >= THROTTLE_MS) d.world.region(a).setFaults({});
+        await ctx.hold(FLAP_CYCLE_MS - FLAP_BAD_MS, `flapping edge, cycle ${cycle + 1}/${FLAP_CYCLES}`);
+      }
+      d.world.region(a).setFaults({});
+      ctx.mark('fault', 'flapping and throttling stopped', 'recovery');
+
+      const takeover = await ctx.waitFor(
+        `the next ${a} monitor run takes over (schedule every minute)`,
+        () => ctx.observer.find('RegionHealthVote', killAt + 1000, (x) => x.observer === a)[0],
+        75_000,
+        200,
+      );
+      if (takeover) ctx.mark(`monitor ${a}`, 'next run votes again', 'recovery', takeover.value.at);
+      ctx.timing('kill-to-takeover', killAt, takeover?.value.at);
+      ctx.expect(
+        `the next ${a} monitor run takes over`,
+        takeover !== undefined,
+        'votes again within 75 s',
+        seconds(takeover ? takeover.value.at - killAt : null),
+      );
+    } finally {
+      d.events.setFaults({});
+      witnessMonitor.setClockSkew(0);
+      d.world.region(a).setFaults({});
+      await d.region(a).edges[0]?.setReply(200);
+    }
+    await ctx.hold(3000, 'settling');
+    const changes = rotationChanges(ctx, since);
+    for (const c of changes)
+      ctx.mark(
+        'quorum',
+        `decision epoch ${String(c.detail.epoch)}: ${(c.detail.inRotation as string[]).join(', ')}`,
+        'observation',
+        c.at,
+      );
+    ctx.expect(
+      'noise changes nothing: no rotation change',
+      changes.length === 0,
+      '0 decisions',
+      String(changes.length),
+    );
+    const healthy = (await Promise.all(d.config.regions.active.map((r) => health(d, r)))).every(
+      (s) => s === 200,
+    );
+    ctx.expect(
+      'both regions still in rotation',
+      healthy,
+      'both health endpoints 200',
+      healthy ? 'both 200' : 'not both 200',
+    );
+    const dead = d.functions.deadLetters
+      .slice(deadLettersBefore)
+      .filter((x) => !x.fn.endsWith('/HealthMonitor/Function'));
+    ctx.expect(
+      'no event lost to a dead-letter queue (duplicates dropped, not failed)',
+      dead.length === 0,
+      '0',
+      dead.map((x) => `${x.fn}: ${x.error}`).join('; ') || '0',
+    );
+    checkRotationFloor(ctx, since);
+  },
+};
