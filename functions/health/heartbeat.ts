@@ -171,10 +171,18 @@ export class LagMeter {
 
   /**
    * The tick's sample: the largest lag among heartbeats first seen since the last sample. With none seen,
-   * how overdue the next heartbeat is (it cannot arrive earlier than that), but only when that exceeds the
-   * last measured lag: a heartbeat merely not due yet must not read as a lag smaller than the real one.
+   * a lower bound on the lag, but only when it is evidence of slow replication: the peer's monitor must
+   * have committed a tick after the newest heartbeat seen here (it commits a tick only once that tick's
+   * heartbeat is written, so that heartbeat is on its way). A peer whose
+   * monitor stopped (crashed, or cut off from ControlState) writes no heartbeats; their absence says
+   * nothing about replication, and reading it as lag would take the healthy side out of rotation. The
+   * bound (now minus that tick's slot) is reported only when it exceeds the last measured lag: a
+   * heartbeat merely not due yet must not read as a lag smaller than the real one.
+   *
+   * @param peerTickAt slot time of the peer monitor's last committed tick (its lease, read strongly
+   *   from ControlState); null when unknown.
    */
-  takeSample(now: number): LagSampleOut | null {
+  takeSample(now: number, peerTickAt: number | null): LagSampleOut | null {
     const worst = this.pending.reduce<{ lagMs: number; sentAt: number; maxErrorMs: number } | null>(
       (max, p) => (max === null || p.lagMs > max.lagMs ? p : max),
       null,
@@ -184,9 +192,12 @@ export class LagMeter {
       this.lastLagMs = worst.lagMs;
       return worst;
     }
-    if (this.lastSentAt === null) return null;
-    const overdue = now - this.lastSentAt - this.options.intervalMs;
-    if (overdue > (this.lastLagMs ?? Number.POSITIVE_INFINITY) && overdue > 0) {
+    if (this.lastSentAt === null || peerTickAt === null) return null;
+    // The peer's newer heartbeat was sent at about its tick's slot; a tick within half an interval of
+    // the newest seen heartbeat is that heartbeat's own.
+    if (peerTickAt <= this.lastSentAt + this.options.intervalMs / 2) return null;
+    const overdue = now - peerTickAt;
+    if (overdue > (this.lastLagMs ?? 0)) {
       this.lastLagMs = overdue;
       return { lagMs: overdue, sentAt: null, maxErrorMs: 0 };
     }

@@ -107,10 +107,11 @@ export async function runMonitor(deps: MonitorDeps): Promise<MonitorRun> {
       await sleepUntil(deps.clock, slotAt(lease, n));
       const at = deps.clock.now();
       const heartbeat = writeHeartbeat(deps, n, logger);
+      const peerTick = peerTickAt(deps);
       const results = await Promise.all(deps.targets.map((t) => deps.probe(t)));
       await heartbeat;
       const tick = applyTick(lease, deps.targets, results, deps.activeRegions, timing, at);
-      const sample = meter?.takeSample(deps.clock.now()) ?? null;
+      const sample = meter?.takeSample(deps.clock.now(), await peerTick) ?? null;
       const lagStep: LagStep | null = sample
         ? applyLagSample(lease.lag, sample.lagMs, meter?.newestSentAt ?? null, timing.lag)
         : null;
@@ -260,5 +261,20 @@ async function release(
   } catch (error) {
     // The successor takes the lease at its expiry instead: one tick later at most.
     logger.warn('lease release failed', { error: String(error) });
+  }
+}
+
+/**
+ * Slot time of the peer monitor's last committed tick, read strongly from ControlState (the lag meter's
+ * proof that the peer is writing heartbeats); null in the witness region, or when the read fails (this
+ * region may be cut off from ControlState: then nothing here is evidence of slow replication).
+ */
+async function peerTickAt(deps: MonitorDeps): Promise<number | null> {
+  if (!deps.heartbeats) return null;
+  try {
+    const peer = await deps.store.read(deps.heartbeats.peerRegion);
+    return peer === null || peer.tick < 0 ? null : slotAt(peer, peer.tick);
+  } catch {
+    return null;
   }
 }

@@ -115,7 +115,7 @@ export class HealthMonitor extends Construct {
     this.alarms = props.contextCache ? this.createAlarms(config, region, props.contextCache) : [];
   }
 
-  /** Its own lease item, its own heartbeat (write) and the peer's (read), PutEvents on its bus: no more. */
+  /** Its own lease item, the peer monitor's (read), its own heartbeat (write) and the peer's (read), PutEvents on its bus: no more. */
   private grant(region: string, props: HealthMonitorProps): void {
     const onlyKey = (pk: string) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [pk] } });
     this.function.addToRolePolicy(
@@ -127,6 +127,14 @@ export class HealthMonitor extends Construct {
     );
     if (props.contextCache) {
       const peer = props.config.regions.active.find((r) => r !== region) as string;
+      // The peer monitor's lease (read only): proof that the peer is writing heartbeats (LagMeter).
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: [props.leaseTable.tableArn],
+          conditions: onlyKey(controlKeys.monitorLease(peer).pk),
+        }),
+      );
       this.function.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['dynamodb:PutItem'],

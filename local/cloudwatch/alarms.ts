@@ -216,6 +216,26 @@ export class LocalAlarms {
     return alarm.state;
   }
 
+  /**
+   * Whether the period still open (since the last evaluation) has data and no breaching datapoint: with
+   * the alarm OK now, its next evaluation keeps it OK unless something changes. The drill waits for this
+   * so that a one-minute alarm does not flip a scenario's steady state after it started.
+   */
+  openPeriodClean(alarmName: string, region: string, now: number = this.now()): boolean {
+    const alarm = this.alarms.find((a) => a.spec.alarmName === alarmName && a.spec.region === region);
+    if (!alarm) throw new Error(`local alarms: no alarm ${alarmName} in ${region}`);
+    const { spec } = alarm;
+    const periodMs = spec.periodSeconds * 1000;
+    const start = alarm.lastBoundary ?? Math.floor(now / periodMs) * periodMs;
+    const values = (this.points.get(metricKey(spec.namespace, spec.metricName, spec.dimensions)) ?? [])
+      .filter(
+        (p) => (p.region ?? spec.region) === spec.region && p.dp.timestamp >= start && p.dp.timestamp <= now,
+      )
+      .map((p) => p.dp.value);
+    const breaches = OPERATORS[spec.comparisonOperator];
+    return values.length > 0 && !values.some((v) => breaches(v, spec.threshold));
+  }
+
   /** Calls `listener` on every state change; returns the function that unsubscribes it. */
   onChange(listener: (change: AlarmChange) => void): () => void {
     this.listeners.add(listener);

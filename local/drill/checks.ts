@@ -69,8 +69,8 @@ export async function steadyState(ctx: ScenarioContext, timeoutMs = 180_000): Pr
     async () =>
       (await health(d, a)) === 200 &&
       (await health(d, b)) === 200 &&
-      d.dns.regionHealthy(a) &&
-      d.dns.regionHealthy(b) &&
+      d.dns.regionStable(a) &&
+      d.dns.regionStable(b) &&
       sipAnswerRegion(d, a) === a &&
       sipAnswerRegion(d, b) === b,
     timeoutMs,

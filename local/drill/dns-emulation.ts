@@ -26,6 +26,11 @@ export interface DnsEmulation {
   readonly checks: Route53HealthChecks;
   /** Whether Route 53 sees `region` as healthy: the check behind its `sip.<zone>` record. */
   regionHealthy(region: string): boolean;
+  /**
+   * Healthy, and staying so: the SIP alarm Route 53 reads is OK and nothing in its open period would turn
+   * it to ALARM at its next evaluation (a one-minute alarm lags the region by up to two minutes).
+   */
+  regionStable(region: string): boolean;
   /** The A values a caller near `clientRegion` gets for `name` (following a CNAME). */
   answer(name: string, clientRegion: string): string[];
   stop(): Promise<void>;
@@ -100,16 +105,22 @@ export async function startDnsEmulation(options: DnsEmulationOptions): Promise<D
   }
   const answerers = new Map(config.regions.active.map((r) => [r, answerer({ ...base, clientRegion: r })]));
   const running = server;
+  const regionHealthy = (region: string): boolean => {
+    const record = definitions.records.find((r) => r.region === region && r.name.startsWith('sip.'));
+    if (record === undefined) throw new Error(`the Dns stack has no sip record for ${region}`);
+    return checks.status(record.healthCheck);
+  };
   return {
     host: running.host,
     port: running.port,
     clientRegion,
     alarms,
     checks,
-    regionHealthy(region) {
-      const record = definitions.records.find((r) => r.region === region && r.name.startsWith('sip.'));
-      if (record === undefined) throw new Error(`the Dns stack has no sip record for ${region}`);
-      return checks.status(record.healthCheck);
+    regionHealthy,
+    regionStable(region) {
+      if (!regionHealthy(region)) return false;
+      const metric = definitions.healthChecks.find((c) => c.kind === 'metric' && c.alarmRegion === region);
+      return metric?.kind === 'metric' ? alarms.openPeriodClean(metric.alarmName, region) : true;
     },
     answer(name, region) {
       const answer = answerers.get(region);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CRM_SIGNATURE_HEADER, signWebhook } from '../../functions/context/webhook-signature.js';
+import { contextCacheKeys } from '../../functions/shared/keys.js';
 import type { Deployment } from './deployment.js';
 import { type ApiAnswer, callApi } from './observe.js';
 
@@ -56,4 +58,21 @@ export function sendCrmEvent(
       [CRM_SIGNATURE_HEADER]: signWebhook(body, d.webhookSecret, Math.floor(Date.now() / 1000)),
     },
   });
+}
+
+/** Whether `region`'s ContextCache replica holds the conversation's context item (expired or not). */
+export async function hasContextItem(
+  d: Deployment,
+  region: string,
+  conversationId: string,
+): Promise<boolean> {
+  const out = await d.world
+    .region(region)
+    .doc.send(
+      new GetCommand({
+        TableName: d.world.tables.contextCache,
+        Key: contextCacheKeys.context(conversationId),
+      }),
+    );
+  return out.Item !== undefined;
 }

@@ -16,8 +16,12 @@ import { outage } from './scenarios/outage.js';
 import { splitBrain } from './scenarios/split-brain.js';
 import { transfer } from './scenarios/transfer.js';
 
-/** Every scenario, in the order a full drill runs them. */
-export const SCENARIOS: readonly Scenario[] = [outage, splitBrain, transfer, noise];
+/**
+ * Every scenario, in the order a full drill runs them. The transfer goes first: it needs no steady
+ * state, so its context-TTL wait overlaps the first minute of the SIP alarms (Route 53 reads their
+ * one-minute version, which cannot be OK before a whole minute of data).
+ */
+export const SCENARIOS: readonly Scenario[] = [transfer, outage, splitBrain, noise];
 
 export interface DrillOptions {
   readonly config: ContinuityConfig;
@@ -151,7 +155,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 }
 
 function describe(d: Deployment): string {
-  return `${d.spec.functions.length} functions, ${d.spec.rules.length} rules, ${d.spec.routes.length} routes, DNS on ${d.dns.host}:${d.dns.port}`;
+  const edges = d.regions.flatMap((r) => r.edges.map((e) => `${e.host}:${e.port}`)).join(' ');
+  return `${d.spec.functions.length} functions, ${d.spec.rules.length} rules, ${d.spec.routes.length} routes, DNS on ${d.dns.host}:${d.dns.port}, SIP edges ${edges}`;
 }
 
 function settingsOf(config: ContinuityConfig): Record<string, number | string> {

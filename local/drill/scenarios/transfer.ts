@@ -21,7 +21,7 @@ export const transfer: Scenario = {
     try {
       const conversationId = randomUUID();
       const saved = await saveContext(d, a, 'transfer', conversationId);
-      ctx.mark('api', `${a} saves the context (${saved.status})`, 'observation');
+      const savedAt = ctx.mark('api', `${a} saves the context (${saved.status})`, 'observation');
       ctx.expect(
         'the save in A is accepted',
         saved.status === 201 && saved.token !== undefined,
@@ -35,7 +35,7 @@ export const transfer: Scenario = {
         `${b} reads by token: ${read.status} from ${String(read.body.source)}`,
         'observation',
       );
-      ctx.timing('save-to-read-in-B', fault, readAt);
+      ctx.timing('save-to-read-in-B', savedAt, readAt);
       ctx.expect(
         'B gets the whole context from the origin while replication is cut',
         read.status === 200 && read.body.source === 'origin' && read.body.partial === false,

@@ -96,33 +96,38 @@ describe('HealthMonitor', () => {
   it.each([
     [first, second],
     [second, first],
-  ])('in %s may touch only its lease, its own heartbeat, the heartbeat of %s and its bus', (region, peer) => {
-    // Act
-    const dynamo = monitor(region).statements.filter((s) =>
-      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
-    );
-    const others = monitor(region).statements.filter(
-      (s) => !actionsOf(s).some((a) => a.startsWith('dynamodb:')),
-    );
+  ])(
+    'in %s may touch only its lease, read the lease and heartbeat of %s, write its own heartbeat and use its bus',
+    (region, peer) => {
+      // Act
+      const dynamo = monitor(region).statements.filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+      );
+      const others = monitor(region).statements.filter(
+        (s) => !actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+      );
 
-    // Assess
-    expect(dynamo.map((s) => [actionsOf(s), leadingKeys(s)])).toEqual([
-      [['dynamodb:GetItem', 'dynamodb:PutItem'], [`MONITOR#${region}`]],
-      [['dynamodb:PutItem'], [`HB#${region}`]],
-      [['dynamodb:GetItem'], [`HB#${peer}`]],
-    ]);
-    const tableArns = dynamo.map((s) => JSON.stringify(s.Resource));
-    expect(tableArns[0]).toContain(`table/${tableNames(config.env).controlState}`);
-    expect(tableArns[1]).toContain(`table/${tableNames(config.env).contextCache}`);
-    expect(tableArns[2]).toContain(`table/${tableNames(config.env).contextCache}`);
-    expect(others.flatMap(actionsOf).sort()).toEqual([
-      'events:PutEvents',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ]);
-  });
+      // Assess
+      expect(dynamo.map((s) => [actionsOf(s), leadingKeys(s)])).toEqual([
+        [['dynamodb:GetItem', 'dynamodb:PutItem'], [`MONITOR#${region}`]],
+        [['dynamodb:GetItem'], [`MONITOR#${peer}`]],
+        [['dynamodb:PutItem'], [`HB#${region}`]],
+        [['dynamodb:GetItem'], [`HB#${peer}`]],
+      ]);
+      const tableArns = dynamo.map((s) => JSON.stringify(s.Resource));
+      expect(tableArns[0]).toContain(`table/${tableNames(config.env).controlState}`);
+      expect(tableArns[1]).toContain(`table/${tableNames(config.env).controlState}`);
+      expect(tableArns[2]).toContain(`table/${tableNames(config.env).contextCache}`);
+      expect(tableArns[3]).toContain(`table/${tableNames(config.env).contextCache}`);
+      expect(others.flatMap(actionsOf).sort()).toEqual([
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    },
+  );
 
   it('in the witness may touch only its lease in the witness table and its bus', () => {
     // Act
