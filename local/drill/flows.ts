@@ -66,13 +66,11 @@ export async function hasContextItem(
   region: string,
   conversationId: string,
 ): Promise<boolean> {
-  const out = await d.world
-    .region(region)
-    .doc.send(
-      new GetCommand({
-        TableName: d.world.tables.contextCache,
-        Key: contextCacheKeys.context(conversationId),
-      }),
-    );
+  const out = await d.world.region(region).doc.send(
+    new GetCommand({
+      TableName: d.world.tables.contextCache,
+      Key: contextCacheKeys.context(conversationId),
+    }),
+  );
   return out.Item !== undefined;
 }
