@@ -64,9 +64,17 @@ export function checkRotationFloor(ctx: ScenarioContext, since: number): void {
 export async function steadyState(ctx: ScenarioContext, timeoutMs = 180_000): Promise<boolean> {
   const d = ctx.deployment;
   const { a, b } = regionPair(d);
+  const observers = [...d.config.regions.active, d.config.regions.witness];
+  const freshMs = 2 * d.config.health.voteRefreshSeconds * 1000;
+  // Every observer's monitor is running (a monitor stopped by the last scenario restarts on its schedule).
+  const allVoting = () =>
+    observers.every(
+      (o) => ctx.observer.find('RegionHealthVote', Date.now() - freshMs, (v) => v.observer === o).length > 0,
+    );
   const ready = await ctx.waitFor(
-    'steady state: both regions in rotation, healthy for Route 53 (SIP alarms OK) and answered by DNS',
+    'steady state: three observers voting, both regions in rotation, healthy for Route 53 and answered by DNS',
     async () =>
+      allVoting() &&
       (await health(d, a)) === 200 &&
       (await health(d, b)) === 200 &&
       d.dns.regionStable(a) &&

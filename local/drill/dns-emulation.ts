@@ -120,7 +120,11 @@ export async function startDnsEmulation(options: DnsEmulationOptions): Promise<D
     regionStable(region) {
       if (!regionHealthy(region)) return false;
       const metric = definitions.healthChecks.find((c) => c.kind === 'metric' && c.alarmRegion === region);
-      return metric?.kind === 'metric' ? alarms.openPeriodClean(metric.alarmName, region) : true;
+      if (metric?.kind !== 'metric') return true;
+      // The alarm itself, not only the check: the check polls the alarm once a second.
+      return (
+        alarms.state(metric.alarmName, region) === 'OK' && alarms.openPeriodClean(metric.alarmName, region)
+      );
     },
     answer(name, region) {
       const answer = answerers.get(region);

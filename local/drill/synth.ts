@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,17 +7,6 @@ import type { ContinuityConfig } from '../../config/schema.js';
 import type { CfnTemplate, StackTemplate } from './template.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The context `cdk synth` gives the app: cdk.json's (feature flags included), then the CLI's own. */
-function cliContext(config: ContinuityConfig): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: object };
-  return {
-    ...cdkJson.context,
-    env: config.env,
-    'aws:cdk:enable-path-metadata': true,
-    'aws:cdk:enable-asset-metadata': true,
-  };
-}
 
 export interface SynthesizedApp {
   /** The cloud assembly directory: templates and the function bundles (`asset.<hash>/index.mjs`). */
@@ -30,54 +20,63 @@ export interface SynthesizedApp {
   remove(): void;
 }
 
+/** Which stack is which, as the synthesis child reports it. */
+export interface StackIndex {
+  readonly data: StackRef;
+  readonly regions: readonly StackRef[];
+  readonly witness: StackRef;
+  readonly dns: StackRef;
+}
+
+interface StackRef {
+  readonly stackName: string;
+  readonly region: string;
+}
+
 /**
  * Synthesizes the whole app for `config` as `cdk synth` does, function bundles included (esbuild, the
  * same options the stacks deploy), so the local deployment runs exactly the code and wiring that
- * would be deployed. Takes about 15 s on two cores.
+ * would be deployed. It runs in a child process (synth-child.ts): bundling prints to the terminal and
+ * blocks its event loop for seconds, and the drill boots DynamoDB Local meanwhile. About 15 s here.
  *
  * @example
  * const app = await synthesizeApp(drillConfig);
  * try { ... } finally { app.remove(); }
  */
 export async function synthesizeApp(config: ContinuityConfig, dir?: string): Promise<SynthesizedApp> {
-  const [{ App }, { buildContinuityApp }] = await Promise.all([
-    import('aws-cdk-lib'),
-    import('../../lib/app-builder.js'),
-  ]);
   const outdir = dir ?? mkdtempSync(join(tmpdir(), 'cc-continuity-drill-synth-'));
-  const app = new App({ outdir, context: cliContext(config) });
-  const stacks = buildContinuityApp(app, config);
-  // CDK announces each bundle on stderr ("Bundling asset ..."): keep the drill's terminal for the drill.
-  const write = process.stderr.write;
-  const captured: string[] = [];
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    captured.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  let assembly: ReturnType<typeof app.synth>;
-  try {
-    assembly = app.synth();
-  } catch (e) {
-    process.stderr.write = write;
-    process.stderr.write(captured.join(''));
-    throw e;
-  } finally {
-    process.stderr.write = write;
-  }
-  const read = (stack: { stackName: string; region: string }): StackTemplate => ({
-    stackName: stack.stackName,
-    region: stack.region,
-    template: assembly.getStackByName(stack.stackName).template as CfnTemplate,
+  const child = join(REPO_ROOT, 'local', 'drill', 'synth-child.ts');
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', child, outdir],
+      {
+        cwd: REPO_ROOT,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, CC_DRILL_CONFIG: JSON.stringify(config) },
+      },
+      (error, out, err) => {
+        if (error) reject(new Error(`synthesis of the app failed:\n${err || error.message}`));
+        else resolve(out);
+      },
+    );
+  });
+  const index = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as StackIndex;
+  const read = (stack: StackRef): StackTemplate => ({
+    ...stack,
+    template: JSON.parse(
+      readFileSync(join(outdir, `${stack.stackName}.template.json`), 'utf8'),
+    ) as CfnTemplate,
   });
   // The bundles leave the AWS SDK out, as Lambda's Node.js runtime provides it; here the project's
   // own node_modules provides it (the versions may differ from the runtime's).
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(outdir, 'node_modules'), 'dir');
   return {
     dir: outdir,
-    data: read(stacks.data),
-    regions: stacks.regions.map(read),
-    witness: read(stacks.witness),
-    dns: read(stacks.dns),
+    data: read(index.data),
+    regions: index.regions.map(read),
+    witness: read(index.witness),
+    dns: read(index.dns),
     remove: () => rmSync(outdir, { recursive: true, force: true }),
   };
 }
