@@ -24,7 +24,8 @@ interface DrillRecord {
   readonly processes: RecordedProcess[];
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this PID exists (signal 0). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -69,9 +70,9 @@ export function reapLeftovers(dir = RECORD_DIR): number[] {
       rmSync(path, { force: true });
       continue;
     }
-    if (alive(record.owner) && record.owner !== process.pid) continue;
+    if (processAlive(record.owner) && record.owner !== process.pid) continue;
     for (const p of record.processes) {
-      if (alive(p.pid) && commandOf(p.pid).includes(p.command)) {
+      if (processAlive(p.pid) && commandOf(p.pid).includes(p.command)) {
         killGroupAndProcess(p.pid);
         killed.push(p.pid);
       }

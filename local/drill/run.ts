@@ -186,7 +186,8 @@ function keepInstructions(d: Deployment): string {
       `  ${r.region}: health  curl -sk ${r.health.url}`,
       `  ${r.region}: API     curl -s -H 'authorization: Bearer ${d.apiKey}' ${r.api.url}contexts/<token>`,
     ]),
-    `  inject a fault: npx cc-continuity drain --env ${d.config.env} --region ${b} --reason test --endpoint ${d.world.region(a ?? '').endpoint}`,
+    `  inject a fault: npx cc-continuity drain --env ${d.config.env} --region ${b} --reason drill --endpoint ${d.world.region(a ?? '').endpoint} --events-endpoint ${d.events.endpoint}`,
+    `                  (then resume the same way; or stop an edge: see below)`,
     `  SIP edges:     ${d.regions.flatMap((r) => r.edges.map((e) => `${e.host}:${e.port}`)).join(', ')} (${d.edgeKind})`,
   ];
   if (d.edgeKind === 'kamailio') {

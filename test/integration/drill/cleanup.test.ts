@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reapLeftovers } from '../../../local/drill/cleanup.js';
+import { processAlive as alive, reapLeftovers } from '../../../local/drill/cleanup.js';
 
 // A drill that is stopped (Ctrl-C) or killed outright must leave no DynamoDB Local, no Kamailio and no
 // listening port behind. Each test starts the real drill (`bin/drill.ts`) and ends it mid-scenario.
@@ -69,15 +69,6 @@ async function startDrill(): Promise<Started> {
     processes: { pid: number }[];
   };
   return { child, pids: record.processes.map((p) => p.pid), ports: addresses };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Whether a TCP listener answers on host:port. */
