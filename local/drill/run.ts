@@ -97,6 +97,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     deployment = first;
     say(`local deployment up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${describe(deployment)}`);
     const observer = observeEvents(deployment);
+    const handOvers = countHandOvers(deployment);
     outer: for (let run = 1; run <= options.repeat; run++) {
       for (const scenario of selected) {
         const running = runScenario(scenario, { deployment, observer, run, progress });
@@ -109,6 +110,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         say(renderTimeline(report, { color: tty }));
       }
     }
+    notes.push(
+      `monitor runs that ended at their deadline and handed over to the next (per observer): ${[...handOvers.entries()].map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`,
+    );
     if (deployment.functions.deadLetters.length > 0) {
       notes.push(
         `asynchronous invocations that failed every attempt: ${deployment.functions.deadLetters.map((x) => `${x.fn} (${x.error})`).join('; ')}`,
@@ -153,6 +157,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   if (deployment !== undefined) await deployment.stop();
   record.close();
   return report;
+}
+
+/** Monitor invocations that ran to their deadline (a hand-over to the next run), by observer region. */
+function countHandOvers(d: Deployment): Map<string, number> {
+  const counts = new Map<string, number>();
+  d.logs.onLine((line, fn) => {
+    if (!line.includes('monitor invocation done') || !line.includes('"deadline"')) return;
+    counts.set(fn.region, (counts.get(fn.region) ?? 0) + 1);
+  });
+  return counts;
 }
 
 function describe(d: Deployment): string {

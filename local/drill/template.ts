@@ -159,11 +159,54 @@ export function readDeployment(stacks: readonly StackTemplate[], assemblyDir: st
     }
     rules.push(...rulesOfTemplate(resources, stack.region));
   }
-  const known = new Set(functions.map((f) => f.key));
-  for (const r of routes)
-    if (!known.has(r.functionKey))
-      throw new TemplateError(`route ${r.routeKey}: no function ${r.functionKey}`);
+  checkWiring(functions, rules, routes, functionUrls);
   return { functions, rules, routes, functionUrls, outputs, secrets };
+}
+
+/**
+ * What a deployment could not run with: a rule that neither matches events nor runs on a schedule, a
+ * route or rule target that is no function, and a function nothing invokes (no rule, route or URL),
+ * which in this app is always a wiring mistake (a deleted schedule, a route pointing elsewhere).
+ */
+function checkWiring(
+  functions: readonly FunctionSpec[],
+  rules: readonly SynthesizedRule[],
+  routes: readonly RouteSpec[],
+  urls: readonly FunctionUrlSpec[],
+): void {
+  const problems: string[] = [];
+  const byKey = new Map(functions.map((f) => [f.key, f]));
+  const byPath = new Set(functions.map((f) => f.path));
+  const invoked = new Set<string>();
+  for (const rule of rules) {
+    if (rule.pattern === undefined && rule.schedule === undefined)
+      problems.push(`rule ${rule.path} has neither an EventPattern nor a ScheduleExpression`);
+    for (const target of rule.targets) {
+      if (target.kind !== 'function') continue;
+      if (!byPath.has(target.path))
+        problems.push(`rule ${rule.path} targets ${target.path}, which is no function`);
+      invoked.add(target.path);
+    }
+  }
+  for (const route of routes) {
+    const fn = byKey.get(route.functionKey);
+    if (fn === undefined)
+      problems.push(
+        `route ${route.routeKey} (${route.region}) targets ${route.functionKey}, which is no function`,
+      );
+    else invoked.add(fn.path);
+  }
+  for (const url of urls) {
+    const fn = byKey.get(url.functionKey);
+    if (fn === undefined)
+      problems.push(`function URL ${url.logicalId} targets ${url.functionKey}, which is no function`);
+    else invoked.add(fn.path);
+  }
+  for (const fn of functions) {
+    if (!invoked.has(fn.path))
+      problems.push(`function ${fn.path} is invoked by no rule, schedule, route or URL`);
+  }
+  if (problems.length > 0) throw new TemplateError(problems.join('; '));
 }
 
 function functionOf(

@@ -68,7 +68,12 @@ const read = (stacks: StackTemplate[]): DeploymentSpec => readDeployment(stacks,
 
 /** Only the functions whose path ends with `suffix` in `region` (one environment each is enough). */
 function only(spec: DeploymentSpec, suffix: string): DeploymentSpec {
-  return { ...spec, functions: spec.functions.filter((f) => f.region === EAST && f.path.endsWith(suffix)) };
+  const functions = spec.functions.filter((f) => f.region === EAST && f.path.endsWith(suffix));
+  // Only the rules that target these functions (startFunctions registers every rule's targets).
+  const rules = spec.rules.filter((r) =>
+    r.targets.some((t) => t.kind === 'function' && functions.some((f) => f.path === t.path)),
+  );
+  return { ...spec, functions, rules };
 }
 
 const environment = () => ({ AWS_REGION: EAST, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
