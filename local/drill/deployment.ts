@@ -178,8 +178,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
 
     const scheduler: Scheduler = startScheduler(spec.rules, ({ rule, event }) => {
       for (const target of rule.targets) {
-        if (target.kind === 'function')
-          functions.all.find((f) => f.spec.path === target.path)?.invokeAsync(event);
+        if (target.kind === 'function') functions.byPath(target.path)?.invokeAsync(event);
       }
     });
     cleanup.push(() => scheduler.stop());

@@ -12,6 +12,8 @@ export interface LocalFunctions {
   /** The function whose construct path ends with `suffix` in `region`, e.g. ('us-east-1', '/Quorum/Function'). */
   find(region: string, suffix: string): LocalLambda;
   byKey(key: string): LocalLambda;
+  /** The function at a construct path (what rule targets name), if any. */
+  byPath(path: string): LocalLambda | undefined;
   readonly deadLetters: { readonly fn: string; readonly error: string; readonly at: number }[];
   stop(): Promise<void>;
 }
@@ -91,6 +93,7 @@ export async function startFunctions(
       if (fn === undefined) throw new Error(`no function ${suffix} in ${region}`);
       return fn;
     },
+    byPath: (path) => byPath.get(path),
     byKey(key) {
       const fn = byKey.get(key);
       if (fn === undefined) throw new Error(`no function ${key}`);

@@ -98,7 +98,6 @@ class Environment {
       this.pending = { resolve, timer };
       this.worker.postMessage({
         type: 'invoke',
-        id: 1,
         event,
         deadline: Date.now() + timeoutMs,
         requestId: randomUUID(),

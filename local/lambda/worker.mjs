@@ -41,7 +41,7 @@ parentPort.on('message', async (message) => {
     return;
   }
   if (message.type !== 'invoke' || handler === undefined) return;
-  const { id, event, deadline, requestId } = message;
+  const { event, deadline, requestId } = message;
   const context = {
     awsRequestId: requestId,
     functionName: workerData.functionName,
@@ -56,13 +56,8 @@ parentPort.on('message', async (message) => {
   try {
     const value = await handler(event, context);
     // Lambda serializes the result as JSON: do the same (undefined becomes null).
-    parentPort.postMessage({
-      type: 'result',
-      id,
-      ok: true,
-      value: JSON.parse(JSON.stringify(value ?? null)),
-    });
+    parentPort.postMessage({ type: 'result', ok: true, value: JSON.parse(JSON.stringify(value ?? null)) });
   } catch (error) {
-    parentPort.postMessage({ type: 'result', id, ok: false, ...failure(error) });
+    parentPort.postMessage({ type: 'result', ok: false, ...failure(error) });
   }
 });

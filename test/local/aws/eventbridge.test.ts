@@ -99,7 +99,8 @@ describe('startLocalEventBridge', () => {
     expect(answer.FailedEntryCount).toBe(1);
     expect(answer.Entries?.[1]).toMatchObject({ ErrorCode: errorCode });
     expect(answer.Entries?.[1]?.EventId).toBeUndefined();
-    expect(answer.Entries?.[0]?.EventId).toBeDefined();
+    expect(answer.Entries?.[0]?.EventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.Entries?.[2]?.EventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(deliveredN().sort()).toEqual([1, 3]);
     expect(puts.map((p) => JSON.parse(p.entry.Detail ?? '{}').n)).toEqual([1, 3]);
   });
