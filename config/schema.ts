@@ -57,6 +57,11 @@ export const contextSchema = z.strictObject({
   /** A token younger than this may find its context only in the origin replica (replication in flight). */
   replicationBudgetMs: z.number().int().min(100).default(5000),
   originReadTimeoutMs: z.number().int().min(20).max(5000).default(300),
+  /**
+   * Per-attempt timeout of this region's replica reads in `GET /contexts/{token}` (two attempts at most);
+   * when both fail the other region's replica and then the CRM events are tried.
+   */
+  localReadTimeoutMs: z.number().int().min(50).max(3000).default(500),
   crmEventTtlHours: z
     .number()
     .int()

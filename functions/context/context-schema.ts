@@ -123,13 +123,11 @@ function formatPath(path: readonly PropertyKey[]): string {
  * One line per zod issue, each naming the field (`data.position: Too small ...`), for 400 answers.
  * Only paths and zod's own messages appear: never the offending values.
  */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      // A bad record key: zod nests the key schema's own message, which says what is wrong with it.
-      const message =
-        issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-      return `${formatPath(issue.path)}: ${message}`;
-    })
-    .join('; ');
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    // A bad record key: zod nests the key schema's own message, which says what is wrong with it.
+    const message =
+      issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return `${formatPath(issue.path)}: ${message}`;
+  });
 }

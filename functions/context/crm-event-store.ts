@@ -1,5 +1,6 @@
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   type QueryCommandOutput,
   TransactWriteCommand,
@@ -13,6 +14,10 @@ import { type CrmEvent, crmEventFromItem, toCrmEventItem } from './crm-event.js'
  * Either both are written or neither, so an event is stored exactly once per event id and is durable
  * when `accept` returns (the handler answers 202 only after that).
  *
+ * Two deliveries of one event racing can make DynamoDB cancel a transaction with `TransactionConflict`
+ * instead of failing the marker's condition. The conflict is retried a few times with jitter; if it
+ * persists and the marker is then stored, the delivery is the duplicate it is.
+ *
  * The event's `data` is stored as JSON text, not a DynamoDB map: valid JSON numbers such as 1e300 are
  * outside DynamoDB's number range and would fail the write; the text round-trips exactly.
  */
@@ -24,6 +29,15 @@ export interface AcceptOptions {
   readonly nowMs: number;
   /** `context.crmEventTtlHours`. */
   readonly ttlHours: number;
+}
+
+export interface CrmEventStoreOptions {
+  /** @default 3 - transaction attempts when DynamoDB cancels it for a conflicting concurrent write */
+  readonly conflictAttempts?: number;
+  /** @default setTimeout - injectable so tests do not wait */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default Math.random */
+  readonly random?: () => number;
 }
 
 export interface ConversationEvents {
@@ -43,14 +57,26 @@ export interface CrmEventStore {
 /** Events read for one reconstruction: far above a real conversation, bounded for a hostile one. */
 export const MAX_EVENTS_PER_CONVERSATION = 2000;
 
-function isDuplicate(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
+type Cancellation = 'duplicate' | 'conflict' | 'other';
+
+function cancellation(error: unknown): Cancellation {
+  if (typeof error !== 'object' || error === null) return 'other';
   const e = error as { name?: unknown; CancellationReasons?: { Code?: string }[] };
+  if (e.name === 'TransactionConflictException') return 'conflict';
+  if (e.name !== 'TransactionCanceledException') return 'other';
+  const codes = (e.CancellationReasons ?? []).map((r) => r.Code);
   // The marker is the first item of the transaction: its condition failing means "seen before".
-  return (
-    e.name === 'TransactionCanceledException' && e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-  );
+  if (codes[0] === 'ConditionalCheckFailed') return 'duplicate';
+  // Another transaction on the same items was in progress: two deliveries of one event racing.
+  return codes.includes('TransactionConflict') ? 'conflict' : 'other';
 }
+
+/** Jittered pause before the next attempt: 25-75 ms, then 50-150 ms (two racing deliveries part ways). */
+function conflictDelayMs(attempt: number, random: () => number): number {
+  return Math.round(25 * 2 ** (attempt - 1) * (0.5 + random()));
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * @example
@@ -60,7 +86,21 @@ function isDuplicate(error: unknown): boolean {
 export function dynamoCrmEventStore(
   doc: Pick<DynamoDBDocumentClient, 'send'>,
   tableName: string,
+  options: CrmEventStoreOptions = {},
 ): CrmEventStore {
+  const attempts = options.conflictAttempts ?? 3;
+  const sleep = options.sleep ?? sleepFor;
+  const random = options.random ?? Math.random;
+
+  /** Whether a live marker for the event id is stored: the racing delivery that won wrote it. */
+  const markerStored = async (eventId: string, nowMs: number): Promise<boolean> => {
+    const out = await doc.send(
+      new GetCommand({ TableName: tableName, Key: crmEventKeys.idempotency(eventId), ConsistentRead: true }),
+    );
+    const expiresAt = out.Item?.expiresAt;
+    return typeof expiresAt === 'number' && expiresAt > Math.floor(nowMs / 1000);
+  };
+
   return {
     async accept(event, { nowMs, ttlHours }) {
       const item = toCrmEventItem(event, { nowMs, ttlHours });
@@ -70,28 +110,36 @@ export function dynamoCrmEventStore(
         receivedAt: item.receivedAt,
         expiresAt: item.expiresAt,
       };
-      try {
-        await doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: marker,
-                  // An expired marker (TTL deletes lazily) no longer blocks the id.
-                  ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowS',
-                  ExpressionAttributeValues: { ':nowS': Math.floor(nowMs / 1000) },
-                },
-              },
-              { Put: { TableName: tableName, Item: { ...item, data: JSON.stringify(event.data) } } },
-            ],
-          }),
-        );
-      } catch (e) {
-        if (isDuplicate(e)) return 'duplicate';
-        throw e;
+      const write = new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: marker,
+              // An expired marker (TTL deletes lazily) no longer blocks the id.
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowS',
+              ExpressionAttributeValues: { ':nowS': Math.floor(nowMs / 1000) },
+            },
+          },
+          { Put: { TableName: tableName, Item: { ...item, data: JSON.stringify(event.data) } } },
+        ],
+      });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await doc.send(write);
+          return 'accepted';
+        } catch (e) {
+          const why = cancellation(e);
+          if (why === 'duplicate') return 'duplicate';
+          if (why !== 'conflict') throw e;
+          if (attempt >= attempts) {
+            // The race went on past our retries: if the other delivery won, this one is its duplicate.
+            if (await markerStored(event.eventId, nowMs)) return 'duplicate';
+            throw e;
+          }
+          await sleep(conflictDelayMs(attempt, random));
+        }
       }
-      return 'accepted';
     },
 
     async list(conversationId, nowMs) {

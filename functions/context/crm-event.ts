@@ -70,7 +70,10 @@ export const crmEventSchema = z.discriminatedUnion('type', [
 export type CrmEvent = z.output<typeof crmEventSchema>;
 export type CrmEventType = CrmEvent['type'];
 
-export type CrmEventParse = { ok: true; event: CrmEvent } | { ok: false; message: string };
+export type CrmEventParse =
+  | { ok: true; event: CrmEvent }
+  /** `problems`: one line per bad field; `message`: all of them (for logs and tests). */
+  | { ok: false; problems: string[]; message: string };
 
 /**
  * Validates a parsed webhook body. The message names every bad field (`data.position: ...`) and never
@@ -80,11 +83,13 @@ export type CrmEventParse = { ok: true; event: CrmEvent } | { ok: false; message
  * const parsed = parseCrmEvent(JSON.parse(rawBody));
  * if (!parsed.ok) throw new BadRequest(parsed.message);
  */
+function failed(problems: string[]): CrmEventParse {
+  return { ok: false, problems, message: problems.join('; ') };
+}
+
 export function parseCrmEvent(raw: unknown): CrmEventParse {
   const result = crmEventSchema.safeParse(raw);
-  return result.success
-    ? { ok: true, event: result.data }
-    : { ok: false, message: describeIssues(result.error) };
+  return result.success ? { ok: true, event: result.data } : failed(describeIssues(result.error));
 }
 
 /** A CRM event as stored in CrmEvents: the event, its key, when we received it and its TTL. */

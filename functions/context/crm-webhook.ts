@@ -1,5 +1,11 @@
 import type { ContextConfig } from '../../config/schema.js';
-import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../shared/errors.js';
+import {
+  BadRequest,
+  invalidInput,
+  PayloadTooLarge,
+  Unauthorized,
+  UnsupportedMediaType,
+} from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { parseCrmEvent } from './crm-event.js';
 import type { AcceptResult, CrmEventStore } from './crm-event-store.js';
@@ -97,7 +103,7 @@ export async function acceptWebhook(
     throw new BadRequest('the request body is not valid JSON', { code: 'invalid_json' });
   }
   const parsed = parseCrmEvent(body);
-  if (!parsed.ok) throw new BadRequest(parsed.message, { code: 'invalid_event' });
+  if (!parsed.ok) throw invalidInput(parsed.problems, 'invalid_event');
   const status = await deps.store.accept(parsed.event, { nowMs, ttlHours: settings.crmEventTtlHours });
   if (signature.secretIndex > 0) deps.logger.info('webhook signed with the previous secret');
   return { eventId: parsed.event.eventId, status };

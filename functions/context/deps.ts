@@ -1,10 +1,16 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parseApiKeys } from '../shared/api-keys.js';
 import { dynamoDocClientFor, eventBridgeClientFor, secretsManagerClientFor } from '../shared/clients.js';
-import { observability } from '../shared/logger.js';
+import { MetricUnit, observability } from '../shared/logger.js';
 import { secretNames } from '../shared/names.js';
 import { type EventPublisher, eventBridgePublisher } from '../shared/publisher.js';
 import type { RuntimeConfig } from '../shared/runtime-config.js';
-import { type SecretsReader, secretsReader } from '../shared/secrets.js';
+import {
+  keyListParser,
+  SECRET_FALLBACK_METRIC,
+  type SecretsReader,
+  secretsReader,
+} from '../shared/secrets.js';
 import { dynamoContextStore } from './context-store.js';
 import { dynamoCrmEventStore } from './crm-event-store.js';
 import type { ContextRouteDeps, WebhookRouteDeps } from './routes.js';
@@ -27,19 +33,31 @@ export interface DepsOverrides {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
-function readerFor(config: RuntimeConfig, overrides: DepsOverrides): SecretsReader {
-  return overrides.secrets ?? secretsReader(overrides.secretsClient ?? secretsManagerClientFor(config));
+/** Secrets Manager is read in the request path: a hung endpoint must cost one short wait, not three long ones. */
+const SECRETS_CLIENT_TUNING = { requestTimeoutMs: 1000, connectionTimeoutMs: 500, maxAttempts: 2 };
+
+/**
+ * The cached secrets of one function. A value that does not parse (or a Secrets Manager that cannot be
+ * read) is reported here, by secret name and problem, never by value: a warning and the metric the
+ * stacks alarm on; the function keeps serving with the last good value.
+ */
+function readerFor(
+  config: RuntimeConfig,
+  overrides: DepsOverrides,
+  { logger, metrics }: Pick<ContextRouteDeps, 'logger' | 'metrics'>,
+): SecretsReader {
+  if (overrides.secrets) return overrides.secrets;
+  return secretsReader(overrides.secretsClient ?? secretsManagerClientFor(config, SECRETS_CLIENT_TUNING), {
+    ...(overrides.now ? { now: overrides.now } : {}),
+    onFallback: ({ secretName, problem }) => {
+      logger.warn('serving with the last good value of a secret', { secretName, problem });
+      metrics.addMetric(SECRET_FALLBACK_METRIC, MetricUnit.Count, 1);
+    },
+  });
 }
 
-/** The token keyring, rebuilt only when the secret's text changes (HKDF per request would be waste). */
-function keyringFrom(secrets: SecretsReader, name: string): () => Promise<TokenKeyring> {
-  let cached: { text: string; ring: TokenKeyring } | undefined;
-  return async () => {
-    const text = await secrets.text(name);
-    if (cached?.text !== text) cached = { text, ring: tokenKeyring(await secrets.keys(name)) };
-    return cached.ring;
-  };
-}
+/** The token keyring: HKDF runs once per secret value, and a key too short to use keeps the last good ring. */
+const tokenKeyringParser = (text: string): TokenKeyring => tokenKeyring(keyListParser(text));
 
 export function contextRouteDeps(
   config: RuntimeConfig,
@@ -48,9 +66,18 @@ export function contextRouteDeps(
 ): ContextRouteDeps {
   const settings = config.settings.context;
   const names = secretNames(config.env);
-  const secrets = readerFor(config, overrides);
-  // One client (one connection pool) for this region's replica: the cache read and the CRM query share it.
-  const doc = dynamoDocClientFor(config);
+  const { logger, metrics } = observability(service, {
+    persistentKeys: { region: config.region },
+    ...(overrides.logLevel ? { logLevel: overrides.logLevel } : {}),
+  });
+  const secrets = readerFor(config, overrides, { logger, metrics });
+  // One client (one connection pool) for this region's replica: the cache read and the CRM query share
+  // it, with the read budget: a hung replica costs at most two short attempts, then the other sources.
+  const doc = dynamoDocClientFor(config, config.region, {
+    requestTimeoutMs: settings.localReadTimeoutMs,
+    connectionTimeoutMs: settings.localReadTimeoutMs,
+    maxAttempts: 2,
+  });
   const local = dynamoContextStore(doc, config.tables.contextCache);
   // One attempt with the tight timeout: a second try would double the wait of a transfer in progress.
   const peer = config.peerRegion
@@ -63,18 +90,15 @@ export function contextRouteDeps(
         config.tables.contextCache,
       )
     : undefined;
-  const { logger, metrics } = observability(service, {
-    persistentKeys: { region: config.region },
-    ...(overrides.logLevel ? { logLevel: overrides.logLevel } : {}),
-  });
   return {
     env: config.env,
     region: config.region,
     settings,
-    tokenKeys: keyringFrom(secrets, names.tokenKey),
-    apiKeys: () => secrets.keys(names.apiKeys),
+    tokenKeys: () => secrets.parsed(names.tokenKey, tokenKeyringParser),
+    apiKeys: () => secrets.parsed(names.apiKeys, parseApiKeys),
     local,
     origin: (region) => (region === config.peerRegion ? peer : undefined),
+    ...(config.peerRegion ? { peerRegion: config.peerRegion } : {}),
     crm: dynamoCrmEventStore(doc, config.tables.crmEvents),
     publisher: overrides.publisher ?? eventBridgePublisher(eventBridgeClientFor(config)),
     eventBusName: config.eventBusName,
@@ -89,11 +113,11 @@ export function webhookRouteDeps(
   service: string,
   overrides: DepsOverrides = {},
 ): WebhookRouteDeps {
-  const secrets = readerFor(config, overrides);
   const { logger, metrics } = observability(service, {
     persistentKeys: { region: config.region },
     ...(overrides.logLevel ? { logLevel: overrides.logLevel } : {}),
   });
+  const secrets = readerFor(config, overrides, { logger, metrics });
   return {
     settings: config.settings.context,
     secrets: () => secrets.keys(secretNames(config.env).crmWebhook),

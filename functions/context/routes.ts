@@ -1,7 +1,7 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { ContextConfig } from '../../config/schema.js';
+import type { ApiKeyEntry, ApiScope } from '../shared/api-keys.js';
 import { bearerAuth } from '../shared/bearer-auth.js';
-import { BadRequest } from '../shared/errors.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/logger.js';
 import {
   type HttpChainOptions,
@@ -18,7 +18,6 @@ import {
   saveContextRequestSchema,
 } from './context-service.js';
 import { acceptWebhook, type WebhookDeps } from './crm-webhook.js';
-import { MAX_TOKEN_CHARS } from './token.js';
 
 /**
  * The three routes of the context API as middy handlers, built from their dependencies so that the
@@ -35,8 +34,8 @@ export interface RouteObservability {
 }
 
 export interface ContextRouteDeps extends Omit<ContextServiceDeps, 'logger'>, RouteObservability {
-  /** The bearer API keys valid now (current and next). */
-  readonly apiKeys: () => Promise<readonly string[]>;
+  /** The bearer API keys valid now, with their scopes (`secrets.parsed(names.apiKeys, parseApiKeys)`). */
+  readonly apiKeys: () => Promise<readonly ApiKeyEntry[]>;
 }
 
 export interface WebhookRouteDeps extends Omit<WebhookDeps, 'logger'>, RouteObservability {}
@@ -49,6 +48,20 @@ function chain(
   return middy<HttpEvent, HttpResult>().use(httpMiddlewares({ logger, metrics, ...options }));
 }
 
+/**
+ * The API-key check of a context route. Saving needs `contexts:write`, reading `contexts:read`: a token
+ * is a bearer capability for one conversation, and a key that may only save cannot turn a token it
+ * minted for any conversation id into that conversation's CRM-rebuilt data. The key's name (never the
+ * key) goes on every log line of the request, so who saved or read what can be traced.
+ */
+function apiKeyGuard(deps: ContextRouteDeps, scope: ApiScope) {
+  return bearerAuth({
+    keys: deps.apiKeys,
+    scope,
+    onKey: (entry) => deps.logger.appendKeys({ apiKeyName: entry.name }),
+  });
+}
+
 /** Whitespace and the expectedVersion field fit in this slack; the exact cap is on the context itself. */
 function bodyCap(settings: ContextConfig): number {
   return settings.maxContextBytes * 2;
@@ -58,7 +71,7 @@ function bodyCap(settings: ContextConfig): number {
 export function createContextRoute(deps: ContextRouteDeps): MiddyfiedHandler<HttpEvent, HttpResult> {
   const now = deps.now ?? Date.now;
   return chain(deps, {
-    guards: [bearerAuth({ keys: deps.apiKeys })],
+    guards: [apiKeyGuard(deps, 'contexts:write')],
     maxBodyBytes: bodyCap(deps.settings),
   }).handler(async (event) => {
     const request = parseBody(saveContextRequestSchema, event.body);
@@ -71,17 +84,11 @@ export function createContextRoute(deps: ContextRouteDeps): MiddyfiedHandler<Htt
 /** `GET /contexts/{token}` -> 200 `{ source, partial, missing, conversationId, version, context }`. */
 export function getContextRoute(deps: ContextRouteDeps): MiddyfiedHandler<HttpEvent, HttpResult> {
   const now = deps.now ?? Date.now;
-  return chain(deps, { guards: [bearerAuth({ keys: deps.apiKeys })], jsonBody: false }).handler(
+  return chain(deps, { guards: [apiKeyGuard(deps, 'contexts:read')], jsonBody: false }).handler(
     async (event) => {
-      const token = event.pathParameters?.token;
-      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_CHARS) {
-        throw new BadRequest(
-          `the path must be /contexts/<token> with a token of 1-${MAX_TOKEN_CHARS} characters`,
-          {
-            code: 'invalid_token_path',
-          },
-        );
-      }
+      // No check of its own: an empty, oversized or malformed token gets the same 401 `invalid_token`
+      // as a forged one, and verifyToken refuses oversized input before decoding anything.
+      const token = event.pathParameters?.token ?? '';
       const fetched = await fetchContext(token, deps, now());
       deps.metrics.addDimension('source', fetched.source);
       deps.metrics.addMetric('ContextServed', MetricUnit.Count, 1);

@@ -17,26 +17,46 @@ import type { TokenKey, TokenKeyring } from './token-keys.js';
  * with a repeated nonce would leak its authentication key); 128 bits leaves a forger 2^-128 per try.
  *
  * Byte layout (all integers big-endian):
- *   0  u8   format version (1)
+ *   0  u8   format version (2; version 1 tokens still verify, see below)
  *   1  u8   key id (HKDF of the secret) - picks the key during rotation
  *   2  u8   environment tag (keyed) - lets logs say "wrong-env" when environments share a secret
  *   3  16   siv
  *   19 ...  encrypted payload:
  *        u8 flags (bit 0: conversation id is a lower-case UUID packed into 16 bytes)
- *        16 uuid bytes | u8 length + ASCII conversation id
- *        u8 length + ASCII origin region
+ *        16 uuid bytes | u8 length + ASCII conversation id, zero-padded to 64 bytes
+ *        u8 length + ASCII origin region, zero-padded to 25 bytes
  *        u32 context version, u32 issued-at, u32 expires-at (epoch seconds)
  * The environment is not in the payload: it is authenticated as associated data, so a token of another
- * environment fails. A UUID conversation in us-east-1 gives 58 bytes = 78 characters; the longest
- * possible token is 123 bytes = 164 characters.
+ * environment fails.
+ *
+ * Length: the padding makes every token of one conversation-id class the same length, so the length
+ * says neither the origin region nor how long the conversation id is, only whether it is a UUID: 99
+ * characters (74 bytes) for a UUID conversation, 164 (123 bytes) for any other. The widths are the
+ * longest values conversationIdSchema and regionSchema accept. Padding bytes must be zero: decoding
+ * re-encodes the claims and requires the same bytes, so one byte string encodes given claims.
+ *
+ * Version 1 wrote both strings unpadded (`u8 length + ASCII`), so its length gave both away. Tokens
+ * live `crmEventTtlHours`, so during and after a deploy version 1 tokens issued by the old code are in
+ * flight: they still verify (same keys, same checks; the version byte is under the MAC), and only
+ * version 2 is issued. Version 1 support can go once every region has issued version 2 for longer
+ * than `crmEventTtlHours`.
  */
 
-export const TOKEN_FORMAT_VERSION = 1;
+/** The version issued. */
+export const TOKEN_FORMAT_VERSION = 2;
+/** The unpadded layout of the first release, still verified (see above). */
+const LEGACY_FORMAT_VERSION = 1;
 const HEADER_BYTES = 3;
 const SIV_BYTES = 16;
 const FLAG_UUID = 0x01;
-/** Longer strings are rejected before decoding: the largest valid token has 164 characters. */
-export const MAX_TOKEN_CHARS = 200;
+/** Padded widths of version 2: the longest conversation id and region name the schemas accept. */
+const CONVERSATION_ID_WIDTH = 64;
+const REGION_WIDTH = 25;
+/**
+ * Longer strings are rejected before decoding: the longest token of either version has 164 characters
+ * (a non-UUID conversation id; in version 1 also the longest id and region).
+ */
+export const MAX_TOKEN_CHARS = 164;
 /** Tolerated clock difference between the issuing region and the verifying one. */
 export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 60;
 
@@ -82,11 +102,20 @@ export interface VerifyOptions {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-function encodePayload(c: TokenClaims): Buffer {
+/** `u8 length + ASCII`, zero-padded to `width` bytes after the length (version 2) or unpadded (version 1). */
+function lengthPrefixed(text: string, width: number | undefined): Buffer {
+  const field = Buffer.alloc(1 + (width ?? text.length));
+  field[0] = text.length;
+  field.write(text, 1, 'ascii');
+  return field;
+}
+
+function encodePayload(c: TokenClaims, version: number): Buffer {
+  const padded = version !== LEGACY_FORMAT_VERSION;
   const packed = UUID.test(c.conversationId);
   const conversation = packed
     ? Buffer.from(c.conversationId.replaceAll('-', ''), 'hex')
-    : Buffer.concat([Buffer.of(c.conversationId.length), Buffer.from(c.conversationId, 'ascii')]);
+    : lengthPrefixed(c.conversationId, padded ? CONVERSATION_ID_WIDTH : undefined);
   const numbers = Buffer.alloc(12);
   numbers.writeUInt32BE(c.contextVersion, 0);
   numbers.writeUInt32BE(c.issuedAt, 4);
@@ -94,8 +123,7 @@ function encodePayload(c: TokenClaims): Buffer {
   return Buffer.concat([
     Buffer.of(packed ? FLAG_UUID : 0),
     conversation,
-    Buffer.of(c.originRegion.length),
-    Buffer.from(c.originRegion, 'ascii'),
+    lengthPrefixed(c.originRegion, padded ? REGION_WIDTH : undefined),
     numbers,
   ]);
 }
@@ -115,22 +143,26 @@ function reader(p: Buffer) {
   };
   return {
     take,
-    /** u8 length, then that many bytes. */
-    takeShort: (): Buffer | null => {
+    /** u8 length, then that many bytes, then (with a width) the rest of a `width`-byte field. */
+    takeShort: (width?: number): Buffer | null => {
       const len = take(1)?.[0];
-      return len === undefined ? null : take(len);
+      if (len === undefined || (width !== undefined && len > width)) return null;
+      const text = take(len);
+      return width === undefined || take(width - len) ? text : null;
     },
     done: () => at === p.length,
   };
 }
 
 /** Reads the payload back; null unless it is exactly what `encodePayload` writes for valid claims. */
-function decodePayload(p: Buffer, env: string): TokenClaims | null {
+function decodePayload(p: Buffer, env: string, version: number): TokenClaims | null {
+  const padded = version !== LEGACY_FORMAT_VERSION;
   const r = reader(p);
   const flags = r.take(1)?.[0];
   if (flags !== 0 && flags !== FLAG_UUID) return null;
-  const conversation = flags === FLAG_UUID ? r.take(16) : r.takeShort();
-  const region = r.takeShort();
+  const conversation =
+    flags === FLAG_UUID ? r.take(16) : r.takeShort(padded ? CONVERSATION_ID_WIDTH : undefined);
+  const region = r.takeShort(padded ? REGION_WIDTH : undefined);
   const numbers = r.take(12);
   if (!conversation || !region || !numbers || !r.done()) return null;
   const parsed = tokenClaimsSchema.safeParse({
@@ -141,12 +173,16 @@ function decodePayload(p: Buffer, env: string): TokenClaims | null {
     issuedAt: numbers.readUInt32BE(4),
     expiresAt: numbers.readUInt32BE(8),
   });
-  // Only one byte string encodes given claims (e.g. a UUID is always packed): re-encode to be sure.
-  return parsed.success && encodePayload(parsed.data).equals(p) ? parsed.data : null;
+  // Only one byte string encodes given claims (a UUID is always packed, padding is zero): re-encode to be sure.
+  return parsed.success && encodePayload(parsed.data, version).equals(p) ? parsed.data : null;
 }
 
 function header(key: TokenKey, env: string): Buffer {
   return Buffer.of(TOKEN_FORMAT_VERSION, key.id, key.envTag(env));
+}
+
+function isVerifiedVersion(version: number | undefined): version is number {
+  return version === TOKEN_FORMAT_VERSION || version === LEGACY_FORMAT_VERSION;
 }
 
 function siv(key: TokenKey, head: Buffer, env: string, payload: Buffer): Buffer {
@@ -170,7 +206,7 @@ export function encodeToken(claims: TokenClaims, keys: TokenKeyring): string {
   const key = keys[0];
   if (!key) throw new RangeError('cannot sign a token with an empty keyring');
   const c = parsed.data;
-  const payload = encodePayload(c);
+  const payload = encodePayload(c, TOKEN_FORMAT_VERSION);
   const head = header(key, c.env);
   const iv = siv(key, head, c.env, payload);
   return Buffer.concat([head, iv, key.ctr(iv, payload)]).toString('base64url');
@@ -199,7 +235,8 @@ export function verifyToken(token: unknown, keys: TokenKeyring, options: VerifyO
   }
   const bytes = typeof token === 'string' ? decodeCanonical(token) : null;
   if (!bytes || bytes.length <= HEADER_BYTES + SIV_BYTES) return { ok: false, reason: 'malformed' };
-  if (bytes[0] !== TOKEN_FORMAT_VERSION) return { ok: false, reason: 'unsupported-version' };
+  const version = bytes[0];
+  if (!isVerifiedVersion(version)) return { ok: false, reason: 'unsupported-version' };
 
   const head = bytes.subarray(0, HEADER_BYTES);
   const mac = bytes.subarray(HEADER_BYTES, HEADER_BYTES + SIV_BYTES);
@@ -213,7 +250,7 @@ export function verifyToken(token: unknown, keys: TokenKeyring, options: VerifyO
   for (const key of inEnv) {
     const payload = key.ctr(mac, body);
     if (timingSafeEqual(siv(key, head, env, payload), mac)) {
-      claims = decodePayload(payload, env);
+      claims = decodePayload(payload, env, version);
       if (!claims) return { ok: false, reason: 'malformed' };
       break;
     }

@@ -16,7 +16,11 @@ const store = dynamoControlStore({
   budgetMs,
 });
 
-/** Lambda function URL checked by Route 53 (DESIGN.md section 4): 200 in rotation with quorum, else 503. */
+/**
+ * Lambda function URL checked by Route 53 (DESIGN.md section 4): 200 in rotation with quorum, else 503.
+ * The request is not read at all (Route 53 sends no body): whatever body, media type or size arrives,
+ * the answer is the health body and nothing else.
+ */
 export const handler = httpHandler(
   async () => {
     const { status, body } = await healthCheck(store, config.region);
@@ -24,5 +28,5 @@ export const handler = httpHandler(
     if (status !== 200) logger.info('answering unhealthy', { ...body });
     return json(status, body);
   },
-  { logger, metrics },
+  { logger, metrics, jsonBody: false },
 );

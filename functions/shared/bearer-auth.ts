@@ -1,33 +1,17 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { Unauthorized } from './errors.js';
+import { type ApiKeyEntry, type ApiScope, findApiKey } from './api-keys.js';
+import { Forbidden, Unauthorized } from './errors.js';
 import type { HttpEvent, HttpResult } from './middleware.js';
 
 /**
- * Bearer API keys for our HTTP APIs: `Authorization: Bearer <key>`, checked against every key that is
- * valid now (two during a rotation: current and next, see secrets.ts).
- *
- * The comparison hashes both sides with SHA-256 first, so the compared buffers always have the same
- * length and `timingSafeEqual` leaks neither the key's content nor its length; every valid key is
- * compared (no early exit), so the time does not say which key matched either.
+ * Bearer API keys for our HTTP APIs: `Authorization: Bearer <key>`, checked against every key of the
+ * api-keys secret (see api-keys.ts for its format, the scopes and the constant-time comparison), then
+ * against the scope the route needs. A wrong key is 401 whatever the route; a valid key without the
+ * scope is 403 naming the scope, which says nothing a key holder could not read in the README.
  */
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,512})\s*$/i;
 const CHALLENGE = { 'www-authenticate': 'Bearer' };
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** Whether `presented` equals one of `validKeys`, in time independent of where (or whether) it matches. */
-export function matchesApiKey(presented: string, validKeys: readonly string[]): boolean {
-  const candidate = digest(presented);
-  let match = false;
-  for (const key of validKeys) {
-    if (key.length > 0 && timingSafeEqual(candidate, digest(key))) match = true;
-  }
-  return match;
-}
 
 /** The key of an `Authorization: Bearer <key>` header value, or null. */
 export function bearerKey(authorization: string | undefined): string | null {
@@ -36,9 +20,13 @@ export function bearerKey(authorization: string | undefined): string | null {
 }
 
 export interface BearerAuthOptions {
-  /** The keys valid now (cached by the caller, e.g. `() => secrets.keys(secretNames(env).apiKeys)`). */
-  readonly keys: () => Promise<readonly string[]>;
-  /** Realm-free challenge header on 401s. @default true */
+  /** The keys valid now (cached by the caller: `() => secrets.parsed(names.apiKeys, parseApiKeys)`). */
+  readonly keys: () => Promise<readonly ApiKeyEntry[]>;
+  /** The scope the route needs. */
+  readonly scope: ApiScope;
+  /** Called with the matching key once it is found valid, before its scope is checked (to log its name). */
+  readonly onKey?: (entry: ApiKeyEntry) => void;
+  /** Realm-free challenge header on 401s and 403s. @default true */
   readonly challenge?: boolean;
 }
 
@@ -51,13 +39,14 @@ function authorizationHeader(event: HttpEvent): string | undefined {
 }
 
 /**
- * Middy middleware: answers 401 unless the request carries a valid bearer API key. Put it before the
- * body parser, so an unauthenticated caller learns nothing about what the body should be.
+ * Middy middleware: answers 401 unless the request carries a valid bearer API key, and 403
+ * `insufficient_scope` when that key lacks `scope`. Put it before the body parser, so a caller that may
+ * not use the route learns nothing about what the body should be.
  *
  * @example
  * middy<HttpEvent, HttpResult>()
  *   .use(httpErrorHandler({ logger }))
- *   .use(bearerAuth({ keys: () => secrets.keys(secretNames(config.env).apiKeys) }))
+ *   .use(bearerAuth({ keys: () => secrets.parsed(names.apiKeys, parseApiKeys), scope: 'contexts:read' }))
  *   .use(jsonBodyParser());
  */
 export function bearerAuth(opts: BearerAuthOptions): MiddlewareObj<HttpEvent, HttpResult> {
@@ -72,9 +61,19 @@ export function bearerAuth(opts: BearerAuthOptions): MiddlewareObj<HttpEvent, Ht
       });
     }
     // A secret that cannot be read is our failure (500, logged), not the caller's: it propagates.
-    const valid = await options.keys();
-    if (!matchesApiKey(presented, valid)) {
+    const entry = findApiKey(presented, await options.keys());
+    if (!entry) {
       throw new Unauthorized('the API key is not valid', { code: 'invalid_api_key', headers });
+    }
+    options.onKey?.(entry);
+    if (!entry.scopes.has(options.scope)) {
+      throw new Forbidden(`this API key does not have the ${options.scope} scope this route needs`, {
+        code: 'insufficient_scope',
+        details: { scope: options.scope },
+        headers: options.challenge
+          ? { 'www-authenticate': `Bearer error="insufficient_scope", scope="${options.scope}"` }
+          : {},
+      });
     }
   };
   return { before: bearerAuthBefore };

@@ -14,18 +14,24 @@ export interface HttpErrorOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** What went wrong inside; logged by the error middleware, never put in a response. */
   readonly cause?: unknown;
+  /** Extra public fields of the error object (`omitted`, `scope`); public like the message. @default none */
+  readonly details?: ErrorDetails;
 }
+
+export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
 
 export abstract class HttpError extends Error {
   abstract readonly status: number;
   readonly code: string;
   readonly headers: Readonly<Record<string, string>>;
+  readonly details: ErrorDetails;
 
   protected constructor(message: string, defaultCode: string, options: HttpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = options.code ?? defaultCode;
     this.headers = options.headers ?? {};
+    this.details = options.details ?? {};
   }
 }
 
@@ -40,6 +46,14 @@ export class Unauthorized extends HttpError {
   readonly status = 401;
   constructor(message: string, options?: HttpErrorOptions) {
     super(message, 'unauthorized', options);
+  }
+}
+
+/** The caller is known (its credential is valid) but may not do this. */
+export class Forbidden extends HttpError {
+  readonly status = 403;
+  constructor(message: string, options?: HttpErrorOptions) {
+    super(message, 'forbidden', options);
   }
 }
 
@@ -95,9 +109,41 @@ export function isHttpError(error: unknown): error is HttpError {
   return error instanceof HttpError;
 }
 
-/** The JSON body of every error answer. */
+/** At most this many problems are listed in one answer (see {@link invalidInput}). */
+export const MAX_LISTED_PROBLEMS = 10;
+/** A listed problem longer than this is cut (a path through caller-chosen field names can be long). */
+export const MAX_PROBLEM_CHARS = 200;
+
+/**
+ * A 400 naming what is wrong with the input, bounded whatever the input: the first
+ * {@link MAX_LISTED_PROBLEMS} problems, each cut to {@link MAX_PROBLEM_CHARS} characters, and when
+ * there were more, `omitted` (how many were left out) in the error object and in the message. The
+ * answer stays under 5 KB as JSON, whatever the problems say.
+ *
+ * @example
+ * throw invalidInput(describeZodIssues(result.error, 'body'), 'invalid_body');
+ * // {"error":{"code":"invalid_body","message":"body.a: ...; ...; and 37 more problems","omitted":37}}
+ */
+export function invalidInput(problems: readonly string[], code: string): BadRequest {
+  // Control characters (from caller-chosen field names) would grow sixfold as JSON escapes: shown as `?`.
+  const listed = problems
+    .slice(0, MAX_LISTED_PROBLEMS)
+    .map((p) => p.replace(/\p{Cc}/gu, '?'))
+    .map((p) => (p.length > MAX_PROBLEM_CHARS ? `${p.slice(0, MAX_PROBLEM_CHARS - 3)}...` : p));
+  const omitted = Math.max(0, problems.length - listed.length);
+  const message =
+    omitted === 0
+      ? listed.join('; ')
+      : `${listed.join('; ')}; and ${omitted} more ${omitted === 1 ? 'problem' : 'problems'} (fix these first)`;
+  return new BadRequest(message || 'the input is not valid', {
+    code,
+    ...(omitted === 0 ? {} : { details: { omitted } }),
+  });
+}
+
+/** The JSON body of every error answer: code and message, and any details the error names. */
 export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string };
+  readonly error: { readonly code: string; readonly message: string } & ErrorDetails;
 }
 
 /**
@@ -112,7 +158,7 @@ export function publicError(error: unknown): {
   if (isHttpError(error)) {
     return {
       status: error.status,
-      body: { error: { code: error.code, message: error.message } },
+      body: { error: { ...error.details, code: error.code, message: error.message } },
       headers: error.headers,
     };
   }

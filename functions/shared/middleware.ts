@@ -3,7 +3,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { BadRequest, isHttpError, PayloadTooLarge, publicError, UnsupportedMediaType } from './errors.js';
+import {
+  BadRequest,
+  invalidInput,
+  isHttpError,
+  PayloadTooLarge,
+  publicError,
+  UnsupportedMediaType,
+} from './errors.js';
 import { describeZodIssues } from './identifiers.js';
 import type { Logger, Metrics } from './logger.js';
 
@@ -171,13 +178,15 @@ export function httpMiddlewares(options: HttpChainOptions): MiddlewareObj<HttpEv
 }
 
 /**
- * Validates a parsed body against a schema; a mismatch is a 400 whose message names each field
- * (`body.queue: expected string, received undefined`), never the values.
+ * Validates a parsed body against a schema; a mismatch is a 400 `invalid_body` whose message names the
+ * fields (`body.queue: expected string, received undefined`), never the values: at most ten, with
+ * `omitted` saying how many more there were (see {@link invalidInput}), so a hostile body cannot make
+ * the answer larger than itself.
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
   if (!result.success) {
-    throw new BadRequest(describeZodIssues(result.error, 'body').join('; '), { code: 'invalid_body' });
+    throw invalidInput(describeZodIssues(result.error, 'body'), 'invalid_body');
   }
   return result.data;
 }

@@ -6,14 +6,26 @@ import {
 import { z } from 'zod';
 
 /**
- * Secrets Manager reads with a short in-memory cache. A warm function must not call Secrets Manager on
- * every request (latency, cost, throttling), yet a rotated key must reach every container within a
- * minute or so; both hold with a TTL of a minute. Values never appear in errors or logs: errors name
- * the secret and what is wrong with its shape, never its content.
+ * Secrets Manager reads with a short in-memory cache and a last good value per secret.
+ *
+ * - A warm function must not call Secrets Manager on every request (latency, cost, throttling), yet a
+ *   rotated key must reach every container within a minute or so: both hold with a TTL of a minute.
+ * - A secret is replicated to both active regions, so a bad rotation (a token key too short, a JSON
+ *   typo in the API keys) would fail every request in both regions at once. Each secret is therefore
+ *   read through a parser, and the last value that parsed is kept: when a new value does not parse,
+ *   or Secrets Manager cannot be read (or does not answer within `refreshWaitMs`), the function keeps
+ *   serving with the last good value and reports it (`onFallback`: a warning and the
+ *   {@link SECRET_FALLBACK_METRIC} metric, alarmed). A container that never had a good value uses the
+ *   version the rotation replaced (`AWSPREVIOUS`); only when that is unusable too does it fail.
+ * - Values never appear in errors or logs: errors name the secret and what is wrong with its shape.
  */
 
 /** @default TTL of a cached secret value. */
 export const DEFAULT_SECRET_TTL_MS = 60_000;
+/** @default How long a request waits for a refresh when a last good value could serve instead. */
+export const DEFAULT_REFRESH_WAIT_MS = 500;
+/** EMF metric (Count) emitted each time a request is served with a last good value instead of the current one. */
+export const SECRET_FALLBACK_METRIC = 'SecretFallback';
 
 export class SecretUnavailableError extends Error {
   constructor(
@@ -26,16 +38,33 @@ export class SecretUnavailableError extends Error {
   }
 }
 
+/**
+ * Turns a secret's text into what the function uses, or throws an Error whose message says what is
+ * wrong with the shape (never the value). Make parsers once at module scope: the last good value is
+ * kept per secret and parser.
+ */
+export type SecretParser<T> = (text: string) => T;
+
+/** Why a request was served with a last good value. `problem` never contains the value. */
+export interface SecretFallback {
+  readonly secretName: string;
+  readonly problem: string;
+}
+
 export interface SecretsReaderOptions {
   /** @default 60 s */
   readonly ttlMs?: number;
+  /** @default 500 ms - the longest a request waits for Secrets Manager when a last good value exists */
+  readonly refreshWaitMs?: number;
   /** @default Date.now - injectable so tests step the clock */
   readonly now?: () => number;
+  /** Called each time a last good value is served instead of the current one. */
+  readonly onFallback?: (fallback: SecretFallback) => void;
 }
 
 export interface SecretsReader {
-  /** The secret's string value, from the cache when younger than the TTL. */
-  text(name: string): Promise<string>;
+  /** The secret parsed by `parse`: the current value, or the last good one when the current one is unusable. */
+  parsed<T>(name: string, parse: SecretParser<T>): Promise<T>;
   /** The secret as a key list (see {@link parseKeyList}): current first. */
   keys(name: string): Promise<readonly string[]>;
 }
@@ -69,12 +98,40 @@ export function parseKeyList(text: string): readonly string[] | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** {@link parseKeyList} as a {@link SecretParser}: throws naming the expected shape. */
+export const keyListParser: SecretParser<readonly string[]> = (text) => {
+  const keys = parseKeyList(text);
+  if (!keys) {
+    throw new Error(
+      'must be JSON {"keys":["<current>","<other>"]} or {"current":"<key>"} with non-empty keys',
+    );
+  }
+  return keys;
+};
+
+type Parsed = { text: string; ok: true; value: unknown } | { text: string; ok: false; problem: string };
+
+interface SecretState {
+  /** The last text read, and when. */
+  fetched?: { text: string; at: number };
+  /** The read in progress (one per secret, shared by concurrent requests). */
+  refresh?: { promise: Promise<string>; startedAt: number };
+  /** Per parser: the last text it parsed (good or bad) and the last good value. */
+  readonly parses: Map<SecretParser<unknown>, { latest: Parsed; good?: unknown; hasGood: boolean }>;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : 'is not valid';
+}
+
 /**
- * A cached reader. Make one at module scope next to the client. Concurrent first reads of a name share
- * one request; a failed read is not cached, so the next request tries again.
+ * A cached reader. Make one at module scope next to the client. Concurrent reads of a name share one
+ * request; a failed read is not cached, so a later request tries again.
  *
  * @example
- * const secrets = secretsReader(secretsManagerClientFor(config));
+ * const secrets = secretsReader(secretsManagerClientFor(config), { onFallback: (f) => logger.warn(...) });
  * const apiKeys = await secrets.keys(secretNames(config.env).apiKeys);
  */
 export function secretsReader(
@@ -82,39 +139,130 @@ export function secretsReader(
   options: SecretsReaderOptions = {},
 ): SecretsReader {
   const ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
+  const refreshWaitMs = options.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { at: number; value: Promise<string> }>();
+  const states = new Map<string, SecretState>();
 
-  const text = (name: string): Promise<string> => {
-    const hit = cache.get(name);
-    if (hit && now() - hit.at < ttlMs) return hit.value;
-    const value = fetchText(client, name);
-    cache.set(name, { at: now(), value });
-    value.catch(() => {
-      if (cache.get(name)?.value === value) cache.delete(name);
-    });
-    return value;
+  const stateOf = (name: string): SecretState => {
+    let state = states.get(name);
+    if (!state) {
+      state = { parses: new Map() };
+      states.set(name, state);
+    }
+    return state;
+  };
+
+  const startRefresh = (name: string, state: SecretState): Promise<string> => {
+    if (state.refresh) return state.refresh.promise;
+    const promise = fetchText(client, name).then(
+      (text) => {
+        state.fetched = { text, at: now() };
+        state.refresh = undefined;
+        return text;
+      },
+      (e: unknown) => {
+        state.refresh = undefined;
+        throw e;
+      },
+    );
+    // A fallback request may stop waiting; the read still settles (and is handled) in the background.
+    promise.catch(() => undefined);
+    state.refresh = { promise, startedAt: now() };
+    return promise;
+  };
+
+  /** The text to parse, or a fallback problem when a last good value exists and the read failed or is slow. */
+  const currentText = async (
+    name: string,
+    state: SecretState,
+    canFallBack: boolean,
+  ): Promise<{ text: string } | { problem: string }> => {
+    const fetched = state.fetched;
+    if (fetched && now() - fetched.at < ttlMs) return { text: fetched.text };
+    const refresh = startRefresh(name, state);
+    if (!canFallBack) return { text: await refresh };
+    const waitMs = refreshWaitMs - (now() - (state.refresh?.startedAt ?? now()));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const text = await Promise.race([
+        refresh,
+        new Promise<typeof TIMED_OUT>((resolve) => {
+          timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, waitMs));
+        }),
+      ]);
+      if (text === TIMED_OUT) return { problem: `Secrets Manager did not answer within ${refreshWaitMs} ms` };
+      return { text };
+    } catch (e) {
+      const cause =
+        e instanceof SecretUnavailableError ? e.message.replace(`secret ${name}: `, '') : 'read failed';
+      return { problem: cause };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const parsed = async <T>(name: string, parse: SecretParser<T>): Promise<T> => {
+    const state = stateOf(name);
+    const key = parse as SecretParser<unknown>;
+    let slot = state.parses.get(key);
+    const current = await currentText(name, state, slot?.hasGood === true);
+    if ('problem' in current) {
+      options.onFallback?.({ secretName: name, problem: current.problem });
+      return slot?.good as T;
+    }
+    if (slot?.latest.text !== current.text) {
+      let latest: Parsed;
+      try {
+        latest = { text: current.text, ok: true, value: parse(current.text) };
+      } catch (e) {
+        latest = { text: current.text, ok: false, problem: describe(e) };
+      }
+      slot = latest.ok
+        ? { latest, good: latest.value, hasGood: true }
+        : { latest, good: slot?.good, hasGood: slot?.hasGood === true };
+      state.parses.set(key, slot);
+    }
+    const latest = slot.latest;
+    if (latest.ok) return latest.value as T;
+    if (!slot.hasGood) {
+      // A container that starts during a bad rotation has no last good value of its own: the version
+      // the rotation replaced (Secrets Manager moves AWSPREVIOUS to it on PutSecretValue) stands in.
+      const previous = await previousValue(name, parse);
+      if (previous === undefined) throw new SecretUnavailableError(name, latest.problem);
+      slot = { latest, good: previous.value, hasGood: true };
+      state.parses.set(key, slot);
+    }
+    options.onFallback?.({ secretName: name, problem: latest.problem });
+    return slot.good as T;
+  };
+
+  const previousValue = async <T>(
+    name: string,
+    parse: SecretParser<T>,
+  ): Promise<{ value: T } | undefined> => {
+    try {
+      return { value: parse(await fetchText(client, name, 'AWSPREVIOUS')) };
+    } catch {
+      return undefined;
+    }
   };
 
   return {
-    text,
-    async keys(name) {
-      const keys = parseKeyList(await text(name));
-      if (!keys) {
-        throw new SecretUnavailableError(
-          name,
-          'must be JSON {"keys":["<current>","<other>"]} or {"current":"<key>"} with non-empty keys',
-        );
-      }
-      return keys;
-    },
+    parsed,
+    keys: (name) => parsed(name, keyListParser),
   };
 }
 
-async function fetchText(client: Pick<SecretsManagerClient, 'send'>, name: string): Promise<string> {
+async function fetchText(
+  client: Pick<SecretsManagerClient, 'send'>,
+  name: string,
+  stage?: 'AWSPREVIOUS',
+): Promise<string> {
   let out: GetSecretValueCommandOutput;
   try {
-    out = await client.send(new GetSecretValueCommand({ SecretId: name }));
+    out = await client.send(
+      new GetSecretValueCommand({ SecretId: name, ...(stage ? { VersionStage: stage } : {}) }),
+    );
   } catch (e) {
     // The SDK error carries no secret value; keep it as the cause for the log.
     throw new SecretUnavailableError(name, 'could not be read', { cause: e });
@@ -126,19 +274,13 @@ async function fetchText(client: Pick<SecretsManagerClient, 'send'>, name: strin
   return value;
 }
 
-/** A reader over fixed values, for tests and local runs without Secrets Manager. */
+/** A reader over fixed values (no previous versions), for tests and local runs without Secrets Manager: the same rules. */
 export function staticSecrets(values: Readonly<Record<string, string>>): SecretsReader {
-  const text = async (name: string): Promise<string> => {
-    const value = values[name];
-    if (value === undefined) throw new SecretUnavailableError(name, 'is not set');
-    return value;
-  };
-  return {
-    text,
-    async keys(name) {
-      const keys = parseKeyList(await text(name));
-      if (!keys) throw new SecretUnavailableError(name, 'is not a key list');
-      return keys;
+  return secretsReader({
+    send: async (command: GetSecretValueCommand) => {
+      const name = command.input.SecretId ?? '';
+      if (values[name] === undefined || command.input.VersionStage !== undefined) throw new Error('not set');
+      return { SecretString: values[name], $metadata: {} };
     },
-  };
+  } as Pick<SecretsManagerClient, 'send'>);
 }

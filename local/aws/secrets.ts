@@ -35,7 +35,9 @@ export async function startLocalSecrets(specs: readonly SecretSpec[]): Promise<L
       const id = String(input.SecretId ?? '');
       const name = id.startsWith('arn:') ? id.split(':secret:')[1]?.replace(/-[A-Za-z0-9]{6}$/, '') : id;
       const secret = name === undefined ? undefined : values.get(name);
-      if (secret === undefined || !secret.spec.regions.includes(region)) {
+      // One version per secret here (nothing rotates in the drill): AWSPREVIOUS does not exist.
+      const stage = input.VersionStage ?? 'AWSCURRENT';
+      if (secret === undefined || !secret.spec.regions.includes(region) || stage !== 'AWSCURRENT') {
         throw new AwsServiceError(
           'ResourceNotFoundException',
           "Secrets Manager can't find the specified secret.",

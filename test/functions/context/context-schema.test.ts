@@ -35,7 +35,7 @@ describe('interactionContextSchema', () => {
   ])('rejects %s, naming the field', (_name, change, message) => {
     const result = interactionContextSchema.safeParse({ conversationId: 'conv-1', ...change });
 
-    expect(result.success ? '' : describeIssues(result.error)).toContain(message);
+    expect(result.success ? '' : describeIssues(result.error).join('; ')).toContain(message);
   });
 });
 

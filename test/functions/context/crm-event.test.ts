@@ -83,6 +83,7 @@ describe('parseCrmEvent', () => {
   it('rejects a body that is not an object', () => {
     expect(parseCrmEvent('[]')).toEqual({
       ok: false,
+      problems: ['(body): Invalid input: expected object, received string'],
       message: '(body): Invalid input: expected object, received string',
     });
   });

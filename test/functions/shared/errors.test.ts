@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   BadRequest,
   Conflict,
+  Forbidden,
   type HttpError,
   InternalError,
+  invalidInput,
   NotFound,
   PayloadTooLarge,
   publicError,
@@ -16,6 +18,7 @@ describe('HTTP errors', () => {
   it.each([
     [new BadRequest('m'), 400, 'bad_request', 'BadRequest'],
     [new Unauthorized('m'), 401, 'unauthorized', 'Unauthorized'],
+    [new Forbidden('m'), 403, 'forbidden', 'Forbidden'],
     [new NotFound('m'), 404, 'not_found', 'NotFound'],
     [new Conflict('m'), 409, 'conflict', 'Conflict'],
     [new PayloadTooLarge('m'), 413, 'payload_too_large', 'PayloadTooLarge'],
@@ -58,4 +61,38 @@ describe('HTTP errors', () => {
       });
     },
   );
+});
+
+describe('invalidInput', () => {
+  const problems = (n: number) => Array.from({ length: n }, (_, i) => `body.items.${i}: expected number`);
+
+  it.each([
+    [1, 1, undefined],
+    [10, 10, undefined],
+    [11, 10, 1],
+    [500, 10, 490],
+  ])('lists %i problems as %i and omits %s', (count, listed, omitted) => {
+    // Act
+    const { body, status } = publicError(invalidInput(problems(count), 'invalid_body'));
+
+    // Assess
+    expect(status).toBe(400);
+    expect(body.error.omitted).toBe(omitted);
+    expect(body.error.message.split('; ')).toHaveLength(listed + (omitted === undefined ? 0 : 1));
+    if (omitted !== undefined) {
+      expect(body.error.message).toContain(`; and ${omitted} more ${omitted === 1 ? 'problem' : 'problems'}`);
+    }
+  });
+
+  it.each([
+    ['letters', 'x'],
+    ['quotes', '"'],
+    ['control characters', '\u0001'],
+  ])('keeps the answer under 5 KB whatever the problems say, %s included', (_name, char) => {
+    // Act
+    const { body } = publicError(invalidInput(Array(1000).fill(char.repeat(5000)), 'invalid_body'));
+
+    // Assess
+    expect(JSON.stringify(body).length).toBeLessThan(5000);
+  });
 });

@@ -134,6 +134,43 @@ describe('httpHandler', () => {
     expect(result.body).not.toContain('secret-value-1');
   });
 
+  it('answers a body with hundreds of problems with the first ten and the count of the rest', async () => {
+    // Prepare: 600 bad items and one unknown field whose name is 20 000 characters
+    const many = httpHandler(async () => json(200, {}), {
+      logger,
+      metrics,
+      body: z.strictObject({ items: z.array(z.strictObject({ n: z.number() })) }),
+    });
+    const hostile = `{"items":${JSON.stringify(Array.from({ length: 600 }, () => ({ n: 'x' })))},"${'k'.repeat(20_000)}":1}`;
+
+    // Act
+    const result = await many(httpEvent({ body: hostile }), lambdaContext());
+
+    // Assess
+    const { error } = JSON.parse(result.body ?? '') as { error: Record<string, unknown> };
+    expect(result.statusCode).toBe(400);
+    expect(error).toEqual({ code: 'invalid_body', message: expect.any(String), omitted: 591 });
+    expect(String(error.message).split('; ')).toHaveLength(11);
+    expect(error.message).toMatch(/^body\.items\.0\.n: expected number, received string; /);
+    expect(error.message).toMatch(/; and 591 more problems \(fix these first\)$/);
+    expect(result.body?.length).toBeLessThan(2500);
+  });
+
+  it('cuts a single over-long problem and keeps the whole answer small', async () => {
+    // Prepare: one issue whose message names a 20 000-character field
+    const strict = httpHandler(async () => json(200, {}), { logger, metrics, body: bodySchema.strict() });
+    const body = JSON.stringify({ conversationId: 'c', queue: 'q', [`${'k'.repeat(20_000)}`]: 1 });
+
+    // Act
+    const result = await strict(httpEvent({ body }), lambdaContext());
+
+    // Assess
+    const { error } = errorOf(result);
+    expect(result.statusCode).toBe(400);
+    expect(error.message).toMatch(/^body: Unrecognized key: "k+\.\.\.$/);
+    expect(error.message).toHaveLength(200);
+  });
+
   it.each([
     [new NotFound('no context for this token'), 404, 'not_found', 'no context for this token'],
     [

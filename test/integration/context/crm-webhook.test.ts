@@ -49,6 +49,37 @@ async function itemsIn(region: string): Promise<Record<string, unknown>[]> {
 const storedItems = () => itemsIn(world.regions[0] ?? '');
 
 describe('POST /webhooks/crm', () => {
+  it('answers an event with hundreds of bad fields in a bounded 400 that counts what it left out', async () => {
+    // Prepare: 300 attributes whose values are objects, where only scalars are allowed
+    const data = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`attr${i}`, { nested: i }]));
+    const e = event({ type: 'attributes.set', data });
+
+    // Act
+    const got = await api.sendCrmEvent(e);
+
+    // Assess
+    const error = got.body.error as Record<string, unknown>;
+    expect(got.status).toBe(400);
+    expect(error).toMatchObject({ code: 'invalid_event', omitted: 290 });
+    expect(String(error.message)).toMatch(/^data\.attr0: .*and 290 more problems/);
+    expect(JSON.stringify(got.body).length).toBeLessThan(2500);
+  });
+
+  it('stores an event once and answers every one of eight racing deliveries with 202', async () => {
+    // Prepare: the same event delivered eight times at once (a sender retrying on a slow answer)
+    const e = event();
+    const before = (await storedItems()).length;
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 8 }, () => api.sendCrmEvent(e)));
+
+    // Assess: one accepted, seven duplicates, never a 500 for the deliveries that lost the race
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(202));
+    const statuses = answers.map((a) => a.body.status).sort();
+    expect(statuses).toEqual(['accepted', ...Array(7).fill('duplicate')]);
+    expect((await storedItems()).length - before).toBe(2);
+  });
+
   it('accepts a valid event once even when it is sent three times', async () => {
     // Prepare
     const e = event();

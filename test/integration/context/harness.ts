@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { contextRouteDeps, webhookRouteDeps } from '../../../functions/context/deps.js';
+import { contextRouteDeps, type DepsOverrides, webhookRouteDeps } from '../../../functions/context/deps.js';
 import { createContextRoute, crmWebhookRoute, getContextRoute } from '../../../functions/context/routes.js';
 import { CRM_SIGNATURE_HEADER, signWebhook } from '../../../functions/context/webhook-signature.js';
 import { contextCacheKeys } from '../../../functions/shared/keys.js';
@@ -29,13 +29,18 @@ export interface Clock {
   now: number;
 }
 
-export function apiSecrets(env: string) {
+/** The secrets' values as Secrets Manager holds them, by name. */
+export function apiSecretValues(env: string): Record<string, string> {
   const names = secretNames(env);
-  return staticSecrets({
+  return {
     [names.apiKeys]: JSON.stringify({ keys: [API_KEY, NEXT_API_KEY] }),
     [names.tokenKey]: JSON.stringify({ keys: [TOKEN_SECRET] }),
     [names.crmWebhook]: JSON.stringify({ current: WEBHOOK_SECRET }),
-  });
+  };
+}
+
+export function apiSecrets(env: string) {
+  return staticSecrets(apiSecretValues(env));
 }
 
 export interface Response {
@@ -44,7 +49,13 @@ export interface Response {
   readonly headers: Record<string, unknown>;
 }
 
-export function regionApi(world: LocalWorld, region: string, clock: Clock) {
+export function regionApi(
+  world: LocalWorld,
+  region: string,
+  clock: Clock,
+  /** A Secrets Manager stand-in to read the secrets from, through the functions' own cached reader. */
+  extra: Pick<DepsOverrides, 'secretsClient'> = {},
+) {
   const endpoints = world.regions.map((r) => `${r}=${world.region(r).endpoint}`).join(',');
   const config = loadRuntimeConfig({
     CONTINUITY_ENV: world.config.env,
@@ -56,7 +67,7 @@ export function regionApi(world: LocalWorld, region: string, clock: Clock) {
   });
   const publisher = memoryPublisher();
   const overrides = {
-    secrets: apiSecrets(config.env),
+    ...(extra.secretsClient ? extra : { secrets: apiSecrets(config.env) }),
     publisher,
     now: () => clock.now,
     logLevel: 'SILENT' as const,
@@ -77,6 +88,7 @@ export function regionApi(world: LocalWorld, region: string, clock: Clock) {
   };
   return {
     config,
+    deps: contextDeps,
     publisher,
     invoke,
     save: (context: unknown, apiKey = API_KEY) =>
