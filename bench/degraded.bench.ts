@@ -37,7 +37,7 @@ function secretsManager(env: string) {
     [names.apiKeys]: JSON.stringify({ keys: [API_KEY] }),
     [names.tokenKey]: JSON.stringify({ keys: [TOKEN_SECRET] }),
   };
-  const state = { hang: false, release: () => undefined as void };
+  const state: { hang: boolean; release: () => void } = { hang: false, release: () => {} };
   const client = {
     send: (command: GetSecretValueCommand) => {
       if (state.hang) {

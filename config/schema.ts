@@ -94,9 +94,56 @@ export const platformSchema = z.strictObject({
   refreshAheadSeconds: z.number().int().min(30).max(3600).default(600),
 });
 
+/** Steady rate (requests per second) and burst of one HTTP API route; the burst must be at least the rate. */
+export const routeThrottleSchema = z.strictObject({
+  rateLimit: z.number().int().min(1).max(10_000),
+  burstLimit: z.number().int().min(1).max(5_000),
+});
+
+/**
+ * Throttling of the context API. API Gateway applies a route's own limit where it has one, the stage's
+ * default route limit otherwise, and the account's regional limit above both. Each route has its own, so
+ * a flood on one (rejected requests count too) cannot push another into 429.
+ */
 export const apiSchema = z.strictObject({
+  /** Default route limit: any route without an entry in `routes`. */
   throttleRateLimit: z.number().int().min(1).default(200),
   throttleBurstLimit: z.number().int().min(1).default(400),
+  /** Per-route limits; lib/constructs/api-routes.ts names the route of each (`routingResolve` comes next). */
+  routes: z
+    .strictObject({
+      /** `POST /contexts`: one save per transfer. @default 50 rps, burst 100 */
+      contextsSave: routeThrottleSchema.prefault({ rateLimit: 50, burstLimit: 100 }),
+      /** `GET /contexts/{token}`: one or more reads per transfer. @default 100 rps, burst 200 */
+      contextsRead: routeThrottleSchema.prefault({ rateLimit: 100, burstLimit: 200 }),
+      /** `POST /webhooks/crm`: several events per conversation, in bursts. @default 100 rps, burst 200 */
+      crmWebhook: routeThrottleSchema.prefault({ rateLimit: 100, burstLimit: 200 }),
+    })
+    .prefault({}),
+});
+
+const between = (min: number, max: number, why = '') =>
+  z.number().int().min(min, `must be ${min}-${max}${why}`).max(max, `must be ${min}-${max}${why}`);
+
+/**
+ * Reserved concurrency per region of the functions that decide failover: guaranteed however busy the
+ * account is, and a cap as well. AWS keeps 100 of an account's regional concurrency unreserved, so all
+ * reservations of a region (23 by default) must fit in the account quota minus 100.
+ */
+export const concurrencySchema = z.strictObject({
+  /**
+   * Cap of the public health endpoint (function URL, no auth): a flood takes at most this much of the
+   * account. Route 53's checks are a few a second of a few ms each; over the cap they get 429, which
+   * Route 53 counts as unhealthy. @default 10
+   */
+  healthEndpoint: between(2, 100).default(10),
+  /** The SIP health monitor: two runs overlap at each one-minute hand-over, plus a spare. @default 3 */
+  monitor: between(2, 20, ' (two overlap at a hand-over)').default(3),
+  /**
+   * Quorum, invoked asynchronously a few times a second for at most a few `quorum.controlBudgetMs`
+   * each; invocations over it wait in Lambda's async queue and are retried, not lost. @default 10
+   */
+  quorum: between(2, 100).default(10),
 });
 
 export const alarmsSchema = z.strictObject({
@@ -126,6 +173,7 @@ export const configSchema = z
     dns: dnsSchema,
     platform: platformSchema,
     api: apiSchema.prefault({}),
+    concurrency: concurrencySchema.prefault({}),
     alarms: alarmsSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
@@ -198,6 +246,15 @@ export const configSchema = z
         path: ['api', 'throttleBurstLimit'],
         message: `${c.api.throttleBurstLimit} is below throttleRateLimit (${c.api.throttleRateLimit}); the burst must be at least the rate`,
       });
+    }
+    for (const [route, limits] of Object.entries(c.api.routes)) {
+      if (limits.burstLimit < limits.rateLimit) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['api', 'routes', route, 'burstLimit'],
+          message: `${limits.burstLimit} is below rateLimit (${limits.rateLimit}); the burst must be at least the rate`,
+        });
+      }
     }
   });
 

@@ -3,16 +3,20 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
+import { contextCacheKeys, crmEventKeys } from '../../functions/shared/keys.js';
 import { secretNames, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
+import { API_ROUTES, routeThrottles } from './api-routes.js';
 import { ContinuityFunction } from './continuity-function.js';
+import { allowItems, grantPutEvents, keyFamily } from './grants.js';
+import { secretFallbackAlarm } from './secret-fallback-alarm.js';
 
 export interface ContextApiProps {
   readonly config: ContinuityConfig;
@@ -34,14 +38,16 @@ export function apiDomainName(config: ContinuityConfig): string {
 
 /**
  * The context API of one active region (DESIGN.md section 5): an HTTP API with one Lambda function per
- * route, stage throttling from `config.api`, access logs without the token-bearing path, and the custom
- * domain `api.<zone>` with a DNS-validated certificate. The execute-api endpoint is disabled: callers
- * use the one latency-routed name and never a region.
+ * route, a throttle per route from `config.api.routes` (the stage default for any other), access logs
+ * without the token-bearing path, and the custom domain `api.<zone>` with a DNS-validated certificate.
+ * The execute-api endpoint is disabled: callers use the one latency-routed name and never a region.
  *
- * Each function gets exactly the table actions and secrets of its route: POST reads and writes
- * ContextCache here; GET reads ContextCache here and in the peer region, queries CrmEvents here and puts
- * events on this region's bus; the webhook writes CrmEvents here. Tables and secrets are found by their
- * deterministic names (they live in the Data stack, replicated to this region).
+ * Each function gets exactly the table actions, item keys and secrets of its route: POST reads and
+ * writes `CTX#` items of ContextCache here; GET reads them here and in the peer region, queries `CONV#`
+ * partitions of CrmEvents here and puts `ContextReconstructed` on this region's bus; the webhook writes
+ * `CRMEVT#` markers and `CONV#` events of CrmEvents here and reads markers back. Tables and secrets are
+ * found by their deterministic names (they live in the Data stack, replicated to this region). Each
+ * function that reads a rotatable secret has an alarm on serving with a last good value.
  *
  * @example
  * const api = new ContextApi(this, 'ContextApi', { config, bus: this.bus.bus, peerRegion: this.peerRegion });
@@ -55,6 +61,8 @@ export class ContextApi extends Construct {
   public readonly createFunction: ContinuityFunction;
   public readonly getFunction: ContinuityFunction;
   public readonly webhookFunction: ContinuityFunction;
+  /** One per function: it served with a last good secret value (a bad rotation or Secrets Manager out of reach). */
+  public readonly secretFallbackAlarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: ContextApiProps) {
     super(scope, id);
@@ -77,6 +85,9 @@ export class ContextApi extends Construct {
     const tokenKey = secret('TokenKeySecret', secrets.tokenKey);
     const webhookSecret = secret('CrmWebhookSecret', secrets.crmWebhook);
     const environment = lambdaEnvironment(config, { sections: ['context'] });
+    const contexts = [keyFamily(contextCacheKeys.context('c').pk)];
+    const markers = [keyFamily(crmEventKeys.idempotency('e').pk)];
+    const conversations = [keyFamily(crmEventKeys.conversation('c').pk)];
 
     this.createFunction = new ContinuityFunction(this, 'CreateContext', {
       entry: 'functions/context/handlers/create-context.ts',
@@ -84,7 +95,13 @@ export class ContextApi extends Construct {
       description: 'POST /contexts: saves a transfer context and issues its token',
       environment,
     });
-    allow(this.createFunction, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn(names.contextCache)]);
+    // Contexts only: the HB#<region> heartbeats beside them drive lag exclusion and are the monitor's.
+    allowItems(
+      this.createFunction,
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      [tableArn(names.contextCache)],
+      contexts,
+    );
     apiKeys.grantRead(this.createFunction);
     tokenKey.grantRead(this.createFunction);
 
@@ -94,13 +111,15 @@ export class ContextApi extends Construct {
       description: 'GET /contexts/{token}: serves a context from this replica, the origin, or CRM events',
       environment,
     });
-    allow(
+    allowItems(
       this.getFunction,
       ['dynamodb:GetItem'],
       [tableArn(names.contextCache), tableArn(names.contextCache, peerRegion)],
+      contexts,
     );
-    allow(this.getFunction, ['dynamodb:Query'], [tableArn(names.crmEvents)]);
-    props.bus.grantPutEventsTo(this.getFunction);
+    allowItems(this.getFunction, ['dynamodb:Query'], [tableArn(names.crmEvents)], conversations);
+    // It handles untrusted input: it may announce a reconstruction, never a vote or a rotation.
+    grantPutEvents(this.getFunction, props.bus);
     apiKeys.grantRead(this.getFunction);
     tokenKey.grantRead(this.getFunction);
 
@@ -110,9 +129,19 @@ export class ContextApi extends Construct {
       description: 'POST /webhooks/crm: verifies, deduplicates and stores CRM events',
       environment,
     });
-    // The idempotency marker and the event are written in one TransactWriteItems of two Puts.
-    allow(this.webhookFunction, ['dynamodb:PutItem'], [tableArn(names.crmEvents)]);
+    // The idempotency marker and the event are written in one TransactWriteItems of two Puts; after a
+    // TransactionConflict the marker is read back to answer `duplicate`.
+    allowItems(
+      this.webhookFunction,
+      ['dynamodb:PutItem'],
+      [tableArn(names.crmEvents)],
+      [...markers, ...conversations],
+    );
+    allowItems(this.webhookFunction, ['dynamodb:GetItem'], [tableArn(names.crmEvents)], markers);
     webhookSecret.grantRead(this.webhookFunction);
+    this.secretFallbackAlarms = [this.createFunction, this.getFunction, this.webhookFunction].map((fn) =>
+      secretFallbackAlarm(this, fn, config.env),
+    );
 
     const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
       hostedZoneId: config.dns.hostedZoneId,
@@ -141,6 +170,7 @@ export class ContextApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
+      // The default route settings: the limit of a route without its own entry in config.api.routes.
       throttle: { rateLimit: config.api.throttleRateLimit, burstLimit: config.api.throttleBurstLimit },
       domainMapping: { domainName: this.domain },
       accessLogSettings: {
@@ -160,12 +190,15 @@ export class ContextApi extends Construct {
       },
     });
 
-    const routes: [string, apigwv2.HttpMethod, ContinuityFunction][] = [
-      ['/contexts', apigwv2.HttpMethod.POST, this.createFunction],
-      ['/contexts/{token}', apigwv2.HttpMethod.GET, this.getFunction],
-      ['/webhooks/crm', apigwv2.HttpMethod.POST, this.webhookFunction],
+    const routes: [{ path: string; method: apigwv2.HttpMethod }, ContinuityFunction][] = [
+      [API_ROUTES.contextsSave, this.createFunction],
+      [API_ROUTES.contextsRead, this.getFunction],
+      [API_ROUTES.crmWebhook, this.webhookFunction],
     ];
-    for (const [path, method, fn] of routes) {
+    const stage = this.stage.node.defaultChild as apigwv2.CfnStage;
+    // Per-route throttles, so a flood on one route (answered 401 or not) cannot starve the others.
+    stage.routeSettings = routeThrottles(config);
+    for (const [{ path, method }, fn] of routes) {
       const added = this.api.addRoutes({
         path,
         methods: [method],
@@ -174,6 +207,8 @@ export class ContextApi extends Construct {
         }),
       });
       for (const route of added) {
+        // Route settings name route keys: the routes must exist before the stage that throttles them.
+        stage.node.addDependency(route);
         Validations.of(route).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason:
@@ -184,9 +219,4 @@ export class ContextApi extends Construct {
       }
     }
   }
-}
-
-/** Adds exact table actions on exact table ARNs to the function's role: no wildcards, no other tables. */
-function allow(fn: ContinuityFunction, actions: string[], resources: string[]): void {
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
 }

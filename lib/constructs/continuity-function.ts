@@ -79,6 +79,9 @@ export interface ContinuityFunctionProps {
  * table.grantReadWriteData(fn);
  */
 export class ContinuityFunction extends NodejsFunction {
+  /** The Powertools service name: the `service` dimension of its metrics and its key in EVENT_EMITTERS. */
+  public readonly serviceName: string;
+
   constructor(scope: Construct, id: string, props: ContinuityFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -124,6 +127,7 @@ export class ContinuityFunction extends NodejsFunction {
         logLevel: LogLevel.WARNING,
       },
     });
+    this.serviceName = props.serviceName ?? id;
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) {
       Validations.of(policy).acknowledge({

@@ -3,7 +3,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
@@ -13,6 +12,7 @@ import { alarmNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction, METRICS_NAMESPACE } from './continuity-function.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { allowItems, grantPutEvents } from './grants.js';
 
 export interface HealthMonitorProps {
   readonly config: ContinuityConfig;
@@ -90,6 +90,8 @@ export class HealthMonitor extends Construct {
       description: `SIP OPTIONS monitor (observer ${region}): probes, votes, replication heartbeats`,
       timeout,
       environment: lambdaEnvironment(config, { sections: ['health', 'replication', 'sipTargets'] }),
+      // Two runs overlap at each hand-over; no flood elsewhere in the account may leave it without them.
+      reservedConcurrentExecutions: config.concurrency.monitor,
     });
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
@@ -115,42 +117,23 @@ export class HealthMonitor extends Construct {
     this.alarms = props.contextCache ? this.createAlarms(config, region, props.contextCache) : [];
   }
 
-  /** Its own lease item, the peer monitor's (read), its own heartbeat (write) and the peer's (read), PutEvents on its bus: no more. */
+  /**
+   * Its own lease item, the peer monitor's (read), its own heartbeat (write) and the peer's (read),
+   * and its three detail-types on its bus: no more.
+   */
   private grant(region: string, props: HealthMonitorProps): void {
-    const onlyKey = (pk: string) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [pk] } });
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        resources: [props.leaseTable.tableArn],
-        conditions: onlyKey(controlKeys.monitorLease(region).pk),
-      }),
-    );
+    const fn = this.function;
+    const lease = [props.leaseTable.tableArn];
+    allowItems(fn, ['dynamodb:GetItem', 'dynamodb:PutItem'], lease, [controlKeys.monitorLease(region).pk]);
     if (props.contextCache) {
       const peer = props.config.regions.active.find((r) => r !== region) as string;
+      const cache = [props.contextCache.tableArn];
       // The peer monitor's lease (read only): proof that the peer is writing heartbeats (LagMeter).
-      this.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem'],
-          resources: [props.leaseTable.tableArn],
-          conditions: onlyKey(controlKeys.monitorLease(peer).pk),
-        }),
-      );
-      this.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:PutItem'],
-          resources: [props.contextCache.tableArn],
-          conditions: onlyKey(contextCacheKeys.heartbeat(region).pk),
-        }),
-      );
-      this.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem'],
-          resources: [props.contextCache.tableArn],
-          conditions: onlyKey(contextCacheKeys.heartbeat(peer).pk),
-        }),
-      );
+      allowItems(fn, ['dynamodb:GetItem'], lease, [controlKeys.monitorLease(peer).pk]);
+      allowItems(fn, ['dynamodb:PutItem'], cache, [contextCacheKeys.heartbeat(region).pk]);
+      allowItems(fn, ['dynamodb:GetItem'], cache, [contextCacheKeys.heartbeat(peer).pk]);
     }
-    props.bus.grantPutEventsTo(this.function);
+    grantPutEvents(fn, props.bus);
   }
 
   private createAlarms(

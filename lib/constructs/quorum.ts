@@ -1,29 +1,40 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../../functions/shared/event-schemas.js';
+import { controlKeys } from '../../functions/shared/keys.js';
 import { alarmNames, EVENT_SOURCE, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction } from './continuity-function.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { allowItems, grantPutEvents, keyFamily } from './grants.js';
 import { QuorumDashboard } from './quorum-dashboard.js';
 
-/** Actions the quorum function uses on ControlState (control-store.ts); nothing else. */
-const QUORUM_TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-];
-/** The health endpoint only reads the decision item. */
-const ENDPOINT_TABLE_ACTIONS = ['dynamodb:GetItem'];
+/**
+ * What the quorum function does on ControlState (quorum-service.ts through control-store.ts), by item
+ * family; nothing else. It never deletes: clearing an override is the operator CLI's (human credentials).
+ * - GetItem: a vote (VOTE#), lag samples (LAG#), overrides (OVERRIDE#), the decision (ROTATION)
+ * - Query: the votes about a region (VOTE#), the rotation history (ROTATION)
+ * - PutItem: a vote, lag samples, the decision and a history item (VOTE#, LAG#, ROTATION)
+ * - UpdateItem: the decision's pending announcements (ROTATION)
+ */
+const QUORUM_GRANTS: readonly { actions: readonly string[]; keys: readonly string[] }[] = (() => {
+  const votes = keyFamily(controlKeys.votesAbout('r').pk);
+  const lag = keyFamily(controlKeys.lag('r').pk);
+  const overrides = keyFamily(controlKeys.override('r').pk);
+  const rotation = controlKeys.rotation().pk;
+  return [
+    { actions: ['dynamodb:GetItem'], keys: [votes, lag, overrides, rotation] },
+    { actions: ['dynamodb:Query'], keys: [votes, rotation] },
+    { actions: ['dynamodb:PutItem'], keys: [votes, lag, rotation] },
+    { actions: ['dynamodb:UpdateItem'], keys: [rotation] },
+  ];
+})();
 
 export interface QuorumProps {
   readonly config: ContinuityConfig;
@@ -78,11 +89,11 @@ export class Quorum extends Construct {
       // health: the monitors' measuring interval, which quorum's lag verdict counts samples in.
       environment: lambdaEnvironment(config, { sections: ['quorum', 'replication', 'health'] }),
       timeout: Duration.seconds(30),
+      // Failover decisions must run however busy the account is (a flood on a public surface).
+      reservedConcurrentExecutions: config.concurrency.quorum,
     });
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: QUORUM_TABLE_ACTIONS, resources: [tableArn] }),
-    );
-    props.bus.grantPutEventsTo(this.function);
+    for (const { actions, keys } of QUORUM_GRANTS) allowItems(this.function, actions, [tableArn], keys);
+    grantPutEvents(this.function, props.bus);
     this.function.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(1),
@@ -124,10 +135,11 @@ export class Quorum extends Construct {
       environment: lambdaEnvironment(config, { sections: ['quorum'] }),
       // The budget bounds the one read; the timeout only catches a cold start gone wrong.
       timeout: Duration.millis(Math.max(3000, budgetMs * 3)),
+      // A public URL: a flood gets 429 past this cap instead of the account's whole concurrency.
+      reservedConcurrentExecutions: config.concurrency.healthEndpoint,
     });
-    this.healthEndpoint.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ENDPOINT_TABLE_ACTIONS, resources: [tableArn] }),
-    );
+    // It reads the decision item and nothing else.
+    allowItems(this.healthEndpoint, ['dynamodb:GetItem'], [tableArn], [controlKeys.rotation().pk]);
     // Route 53 health checkers cannot sign requests. The answer is {region, inRotation, reason} and
     // the function can only read the ControlState table, so an anonymous caller learns nothing more.
     this.healthUrl = this.healthEndpoint.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });

@@ -146,6 +146,42 @@ describe('parseConfig', () => {
       'api.throttleBurstLimit',
       'burst must be at least the rate',
     ],
+    [
+      'a route burst below its rate',
+      'api.routes.crmWebhook',
+      { rateLimit: 10, burstLimit: 5 },
+      'api.routes.crmWebhook.burstLimit',
+      'burst must be at least the rate',
+    ],
+    [
+      'a route the API does not have',
+      'api.routes.routingResolv',
+      { rateLimit: 1, burstLimit: 1 },
+      'api.routes',
+      'routingResolv',
+    ],
+    [
+      'a monitor reservation below the hand-over overlap',
+      'concurrency.monitor',
+      1,
+      'concurrency.monitor',
+      'two overlap at a hand-over',
+    ],
+    [
+      'a health endpoint cap of 0',
+      'concurrency.healthEndpoint',
+      0,
+      'concurrency.healthEndpoint',
+      'must be 2-100',
+    ],
+    [
+      'a health endpoint cap over 100',
+      'concurrency.healthEndpoint',
+      101,
+      'concurrency.healthEndpoint',
+      'must be 2-100',
+    ],
+    ['a quorum reservation of 1', 'concurrency.quorum', 1, 'concurrency.quorum', 'must be 2-100'],
   ])('rejects %s, naming the field and the value', (_name, path, value, field, message) => {
     // Prepare
     const raw = withChange(path, value);
@@ -157,6 +193,31 @@ describe('parseConfig', () => {
     const problem = problems.find((p) => p.startsWith(`${field} = `));
     expect(problem, `problems were: ${problems.join(' | ')}`).toBeTypeOf('string');
     expect(problem).toContain(message);
+  });
+
+  it('throttles each API route on its own and reserves concurrency for failover, by default', () => {
+    const config = loadConfig('dev');
+
+    expect(config.api).toEqual({
+      throttleRateLimit: 200,
+      throttleBurstLimit: 400,
+      routes: {
+        contextsSave: { rateLimit: 50, burstLimit: 100 },
+        contextsRead: { rateLimit: 100, burstLimit: 200 },
+        crmWebhook: { rateLimit: 100, burstLimit: 200 },
+      },
+    });
+    expect(config.concurrency).toEqual({ healthEndpoint: 10, monitor: 3, quorum: 10 });
+  });
+
+  it('keeps the defaults of the routes a config does not name', () => {
+    const config = parseConfig(
+      withChange('api.routes', { crmWebhook: { rateLimit: 5, burstLimit: 5 } }),
+      'x',
+    );
+
+    expect(config.api.routes.crmWebhook).toEqual({ rateLimit: 5, burstLimit: 5 });
+    expect(config.api.routes.contextsSave).toEqual({ rateLimit: 50, burstLimit: 100 });
   });
 
   it('rejects a bad value with the value itself in the message', () => {

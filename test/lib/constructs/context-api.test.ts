@@ -1,9 +1,12 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { busName, secretNames, tableNames } from '../../../functions/shared/names.js';
+import { SECRET_FALLBACK_METRIC } from '../../../functions/shared/secrets.js';
 import { ContextApi } from '../../../lib/constructs/context-api.js';
 import { ContinuityBus } from '../../../lib/constructs/continuity-bus.js';
+import { secretFallbackAlarmName } from '../../../lib/constructs/secret-fallback-alarm.js';
 import { DataStack } from '../../../lib/stacks/data-stack.js';
 import { type CfnResource, cdkApp, resourcesOf, testConfig } from '../helpers.js';
 
@@ -15,6 +18,7 @@ const secrets = secretNames(config.env);
 interface Statement {
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, string[]>>;
 }
 
 let template: Template;
@@ -28,7 +32,9 @@ beforeAll(() => {
 });
 
 /** The statements of the function whose description starts with `route`, with tokens as JSON text. */
-function statementsOf(route: string): { actions: string[]; resources: string }[] {
+function statementsOf(
+  route: string,
+): { actions: string[]; resources: string; condition?: Statement['Condition'] }[] {
   const fns = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter((f) =>
     String(f.Properties?.Description ?? '').startsWith(route),
   );
@@ -42,6 +48,7 @@ function statementsOf(route: string): { actions: string[]; resources: string }[]
     ((p.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? []).map((s) => ({
       actions: [s.Action].flat(),
       resources: JSON.stringify(s.Resource),
+      condition: s.Condition,
     })),
   );
 }
@@ -128,9 +135,95 @@ describe('ContextApi', () => {
         `Query ${region} ${tables.crmEvents}`,
       ],
     ],
-    ['POST /webhooks/crm', [`PutItem ${region} ${tables.crmEvents}`]],
+    [
+      'POST /webhooks/crm',
+      [`GetItem ${region} ${tables.crmEvents}`, `PutItem ${region} ${tables.crmEvents}`],
+    ],
   ])('lets %s use only its own tables and actions', (route, expected) => {
     expect(tableGrants(route)).toEqual(expected.sort());
+  });
+
+  it.each([
+    ['POST /contexts', ['GetItem,PutItem context-cache -> CTX#*']],
+    ['GET /contexts/{token}', ['GetItem context-cache -> CTX#*', 'Query crm-events -> CONV#*']],
+    ['POST /webhooks/crm', ['GetItem crm-events -> CRMEVT#*', 'PutItem crm-events -> CONV#* CRMEVT#*']],
+  ])('lets %s touch only the item families it reads and writes', (route, expected) => {
+    // Act
+    const grants = statementsOf(route)
+      .filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')))
+      .map((s) => {
+        const keys = s.condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? ['(any key)'];
+        const table = /table\/continuity-[a-z0-9]+-([a-z-]+)/.exec(s.resources)?.[1];
+        return `${s.actions
+          .map((a) => a.slice(9))
+          .sort()
+          .join(',')} ${table} -> ${[...keys].sort().join(' ')}`;
+      });
+
+    // Assess: never HB#<region> (heartbeats drive lag exclusion), never another family
+    expect(grants.sort()).toEqual(expected);
+  });
+
+  it('throttles each route by its own limits from config.api.routes, after the routes exist', () => {
+    // Prepare
+    const custom = testConfig({
+      api: { routes: { crmWebhook: { rateLimit: 7, burstLimit: 9 } } },
+    });
+    const stack = new Stack(cdkApp({ bundle: false }), 'Throttled', {
+      env: { account: '123456789012', region },
+    });
+    const bus = new ContinuityBus(stack, 'Events', { env: custom.env });
+
+    // Act
+    new ContextApi(stack, 'ContextApi', { config: custom, bus: bus.bus, peerRegion: peer });
+    const t = Template.fromStack(stack);
+
+    // Assess
+    const stage = Object.values(t.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: Record<string, unknown>;
+      DependsOn?: string[];
+    };
+    expect(stage.Properties.RouteSettings).toEqual({
+      'POST /contexts': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'GET /contexts/{token}': { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      'POST /webhooks/crm': { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 },
+    });
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: custom.api.throttleRateLimit,
+      ThrottlingBurstLimit: custom.api.throttleBurstLimit,
+    });
+    const routeIds = Object.keys(t.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routeIds).toHaveLength(3);
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it.each(['context-create', 'context-get', 'crm-webhook'])(
+    'alarms when %s serves with a last good secret value, at the first fallback in a minute',
+    (service) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: secretFallbackAlarmName(config.env, region, service),
+        Namespace: 'CcContinuity',
+        MetricName: SECRET_FALLBACK_METRIC,
+        Dimensions: [{ Name: 'service', Value: service }],
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    },
+  );
+
+  it('names each secret-fallback alarm after its function, one per function', () => {
+    const names = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties?.AlarmName)
+      .sort();
+    expect(names).toEqual([
+      `continuity-${config.env}-secret-fallback-context-create-${region}`,
+      `continuity-${config.env}-secret-fallback-context-get-${region}`,
+      `continuity-${config.env}-secret-fallback-crm-webhook-${region}`,
+    ]);
   });
 
   it.each([
@@ -162,6 +255,33 @@ describe('ContextApi', () => {
 });
 
 describe('DataStack secrets', () => {
+  it('acknowledges each missing rotation with a reason of its own, true of that secret', () => {
+    // Prepare
+    const data = new DataStack(cdkApp({ bundle: false }), 'Data', { config });
+    const { apiKeys, tokenKey, crmWebhook } = data.contextSecrets;
+
+    // Act
+    // Validations.acknowledge records `{ "<prefix>::<rule id>": reason }` on the construct.
+    const reasonOf = (secret: Construct) =>
+      secret.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.entries(m.data as Record<string, string>))
+        .filter(([rule]) => rule.endsWith('AwsSolutions-SMG4'))
+        .map(([, reason]) => reason);
+    const reasons = [apiKeys, tokenKey, crmWebhook].map(reasonOf);
+
+    // Assess
+    for (const r of reasons) expect(r).toHaveLength(1);
+    const [api, token, webhook] = reasons.map((r) => r[0] ?? '');
+    expect(new Set([api, token, webhook]).size).toBe(3);
+    expect(api).toMatch(/caller/);
+    expect(webhook).toMatch(/CRM/);
+    // Nobody outside holds the token key: its reason must not claim another holder.
+    expect(token).not.toMatch(/platform|CRM|other holder/);
+    expect(token).toMatch(/Nobody outside/);
+    expect(token).toMatch(/token lifetime|until the token expires/);
+  });
+
   it('creates the three context secrets once, replicated to the other active region', () => {
     const data = Template.fromStack(new DataStack(cdkApp(), 'Data', { config }));
     const created = Object.values(resourcesOf(data, 'AWS::SecretsManager::Secret'));

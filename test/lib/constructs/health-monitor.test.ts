@@ -65,6 +65,14 @@ describe('HealthMonitor', () => {
   });
 
   it.each([first, second, witness])(
+    'in %s has reserved concurrency for the two runs that overlap at a hand-over, and a spare',
+    (region) => {
+      expect(config.concurrency.monitor).toBe(3);
+      expect(monitor(region).fn.Properties?.ReservedConcurrentExecutions).toBe(config.concurrency.monitor);
+    },
+  );
+
+  it.each([first, second, witness])(
     'in %s is started every minute, with a DLQ and no stale retries',
     (region) => {
       // Act

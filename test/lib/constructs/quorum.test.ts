@@ -14,6 +14,7 @@ const region = 'us-east-1';
 interface Statement {
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 describe('Quorum', () => {
@@ -96,17 +97,65 @@ describe('Quorum', () => {
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
-  it('lets the quorum function write ControlState and put events on its bus only', () => {
+  /** `actions -> LeadingKeys` of every DynamoDB statement of a function, e.g. `GetItem -> ROTATION`. */
+  function itemGrants(fnLogicalId: string): string[] {
+    return statementsOf(fnLogicalId)
+      .filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')))
+      .map((s) => {
+        const conditions = Object.values(s.Condition ?? {}).map((c) => c['dynamodb:LeadingKeys']);
+        expect(conditions, 'one LeadingKeys condition per statement').toHaveLength(1);
+        return `${list(s.Action).sort().join(',')} -> ${[conditions[0]].flat().sort().join(' ')}`;
+      })
+      .sort();
+  }
+
+  it('lets the quorum function use only the ControlState items it reads and writes, and delete none', () => {
+    // Act
     const id = stack.getLogicalId(quorum.function.node.defaultChild as never);
-    const actions = statementsOf(id).flatMap((s) => list(s.Action));
-    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
+
+    // Assess
+    expect(itemGrants(id)).toEqual([
+      'dynamodb:GetItem -> LAG#* OVERRIDE#* ROTATION VOTE#*',
+      'dynamodb:PutItem -> LAG#* ROTATION VOTE#*',
+      'dynamodb:Query -> ROTATION VOTE#*',
+      'dynamodb:UpdateItem -> ROTATION',
     ]);
-    expect(actions).toContain('events:PutEvents');
+    const table = statementsOf(id).find((s) => list(s.Action).includes('dynamodb:PutItem'));
+    expect(table?.Condition).toHaveProperty('ForAllValues:StringLike');
+    expect(JSON.stringify(table?.Resource)).toContain(`:table/${tableNames(config.env).controlState}`);
+  });
+
+  it('lets the health endpoint read the decision item only', () => {
+    const id = stack.getLogicalId(quorum.healthEndpoint.node.defaultChild as never);
+    expect(itemGrants(id)).toEqual(['dynamodb:GetItem -> ROTATION']);
+  });
+
+  it('reserves concurrency for quorum and caps the public health endpoint, from config', () => {
+    // Prepare
+    const custom = testConfig({ concurrency: { quorum: 7, healthEndpoint: 4 } });
+    const other = new Stack(cdkApp({ bundle: false }), 'Custom', {
+      env: { account: '123456789012', region },
+    });
+    const bus = new events.EventBus(other, 'Bus', { eventBusName: 'continuity-dev' });
+
+    // Act
+    const q = new Quorum(other, 'Quorum', { config: custom, bus });
+    const fn = (f: typeof q.function) =>
+      resourcesOf(Template.fromStack(other), 'AWS::Lambda::Function')[
+        other.getLogicalId(f.node.defaultChild as never)
+      ]?.Properties?.ReservedConcurrentExecutions;
+
+    // Assess
+    expect(fn(q.function)).toBe(7);
+    expect(fn(q.healthEndpoint)).toBe(4);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Quorum decisions'),
+      ReservedConcurrentExecutions: config.concurrency.quorum,
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Route 53 health endpoint'),
+      ReservedConcurrentExecutions: config.concurrency.healthEndpoint,
+    });
   });
 
   it('draws the failover dashboard of the region from the metrics the functions emit', () => {
