@@ -11,7 +11,7 @@ import {
   type SecretsReader,
   secretsReader,
 } from '../shared/secrets.js';
-import { dynamoContextStore } from './context-store.js';
+import { type ContextStore, dynamoContextStore } from './context-store.js';
 import { dynamoCrmEventStore } from './crm-event-store.js';
 import type { ContextRouteDeps, WebhookRouteDeps } from './routes.js';
 import { type TokenKeyring, tokenKeyring } from './token-keys.js';
@@ -33,9 +33,6 @@ export interface DepsOverrides {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
-/** Secrets Manager is read in the request path: a hung endpoint must cost one short wait, not three long ones. */
-const SECRETS_CLIENT_TUNING = { requestTimeoutMs: 1000, connectionTimeoutMs: 500, maxAttempts: 2 };
-
 /**
  * The cached secrets of one function. A value that does not parse (or a Secrets Manager that cannot be
  * read) is reported here, by secret name and problem, never by value: a warning and the metric the
@@ -47,7 +44,7 @@ function readerFor(
   { logger, metrics }: Pick<ContextRouteDeps, 'logger' | 'metrics'>,
 ): SecretsReader {
   if (overrides.secrets) return overrides.secrets;
-  return secretsReader(overrides.secretsClient ?? secretsManagerClientFor(config, SECRETS_CLIENT_TUNING), {
+  return secretsReader(overrides.secretsClient ?? secretsManagerClientFor(config), {
     ...(overrides.now ? { now: overrides.now } : {}),
     onFallback: ({ secretName, problem }) => {
       logger.warn('serving with the last good value of a secret', { secretName, problem });
@@ -71,14 +68,18 @@ export function contextRouteDeps(
     ...(overrides.logLevel ? { logLevel: overrides.logLevel } : {}),
   });
   const secrets = readerFor(config, overrides, { logger, metrics });
-  // One client (one connection pool) for this region's replica: the cache read and the CRM query share
-  // it, with the read budget: a hung replica costs at most two short attempts, then the other sources.
-  const doc = dynamoDocClientFor(config, config.region, {
+  // This region's replica: saves keep the SDK's default tuning (accepted data must land, retries and
+  // all); the GET path's reads (the context and the CRM query) get the read budget, so a hung replica
+  // costs at most two short attempts before the other sources are tried.
+  const doc = dynamoDocClientFor(config);
+  const readDoc = dynamoDocClientFor(config, config.region, {
     requestTimeoutMs: settings.localReadTimeoutMs,
     connectionTimeoutMs: settings.localReadTimeoutMs,
     maxAttempts: 2,
   });
-  const local = dynamoContextStore(doc, config.tables.contextCache);
+  const reads = dynamoContextStore(readDoc, config.tables.contextCache);
+  const writes = dynamoContextStore(doc, config.tables.contextCache);
+  const local: ContextStore = { get: reads.get, save: writes.save };
   // One attempt with the tight timeout: a second try would double the wait of a transfer in progress.
   const peer = config.peerRegion
     ? dynamoContextStore(
@@ -99,7 +100,7 @@ export function contextRouteDeps(
     local,
     origin: (region) => (region === config.peerRegion ? peer : undefined),
     ...(config.peerRegion ? { peerRegion: config.peerRegion } : {}),
-    crm: dynamoCrmEventStore(doc, config.tables.crmEvents),
+    crm: dynamoCrmEventStore(readDoc, config.tables.crmEvents),
     publisher: overrides.publisher ?? eventBridgePublisher(eventBridgeClientFor(config)),
     eventBusName: config.eventBusName,
     logger,

@@ -1,10 +1,12 @@
 import { type ContinuityConfig, parseConfig } from '../../config/schema.js';
 
 /**
- * The configuration the drill deploys: the environment's own file with two changes, both stated in
- * the report: the SIP targets become the local edges on loopback, and the context TTL drops to the
- * schema's minimum (60 s) so the transfer scenario can outlive it within minutes. Every other figure
- * (probe interval, thresholds, dwell, TTLs, budgets) is the environment's own.
+ * The configuration the drill deploys: the environment's own file with three changes, stated in the
+ * README: the SIP targets become the local edges on loopback; the context TTL drops to the schema's
+ * minimum (60 s) so the transfer scenario can outlive it within minutes; and this region's replica
+ * reads get {@link DRILL_LOCAL_READ_TIMEOUT_MS} per attempt, because DynamoDB Local on a loaded two-core
+ * machine stalls for longer than a real replica's budget without being hung. Every other figure (probe
+ * interval, thresholds, dwell, TTLs, budgets) is the environment's own.
  */
 
 /** Region number n (1-based, config order) lives on 127.0.n.0/24; the witness after the active ones. */
@@ -21,6 +23,7 @@ export interface EdgeAddress {
 }
 
 export const DRILL_CONTEXT_TTL_SECONDS = 60;
+export const DRILL_LOCAL_READ_TIMEOUT_MS = 2000;
 
 /**
  * @example
@@ -36,7 +39,11 @@ export function drillConfig(base: ContinuityConfig, edges: readonly EdgeAddress[
   const raw = {
     ...base,
     sipTargets,
-    context: { ...base.context, contextTtlSeconds: DRILL_CONTEXT_TTL_SECONDS },
+    context: {
+      ...base.context,
+      contextTtlSeconds: DRILL_CONTEXT_TTL_SECONDS,
+      localReadTimeoutMs: DRILL_LOCAL_READ_TIMEOUT_MS,
+    },
   };
   return parseConfig(JSON.parse(JSON.stringify(raw)), `config/${base.env}.json (drill)`);
 }

@@ -137,6 +137,17 @@ describe("this region's replica hangs", () => {
     expect(got.body).toMatchObject({ source: 'origin', conversationId });
   });
 
+  it('keeps the read budget off saves: a slow (not hung) replica still stores the context', async () => {
+    // Prepare: every request to B's replica takes longer than one read attempt may
+    world.region(regionB).setFaults({ latencyMs: world.config.context.localReadTimeoutMs + 300 });
+
+    // Act
+    const saved = await b.save(sampleContext());
+
+    // Assess
+    expect(saved.status).toBe(201);
+  });
+
   it('answers 503 that the flow may retry when no source that answered has the context', async () => {
     // Prepare: the saved context has expired everywhere; the CRM events live in the hung replica
     const saved = await a.save(sampleContext());
