@@ -4,7 +4,7 @@ import type { ContinuityConfig } from '../../config/schema.js';
 import { type EdgeKind, kamailioAvailable } from '../sip/edge.js';
 import { processRecord, reapLeftovers } from './cleanup.js';
 import { type Deployment, startDeployment } from './deployment.js';
-import { DRILL_CONTEXT_TTL_SECONDS } from './drill-config.js';
+import { DRILL_CONTEXT_TTL_SECONDS, DRILL_LOCAL_READ_TIMEOUT_MS } from './drill-config.js';
 import { observeEvents } from './observe.js';
 import { summarize } from './report/stats.js';
 import { progressLine, renderSummary, renderTimeline } from './report/terminal.js';
@@ -142,7 +142,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     scenarios: reports,
     summaries: summarize(reports),
     notes: [
-      `context TTL shortened to ${DRILL_CONTEXT_TTL_SECONDS} s for the drill (the schema's minimum); every other figure is config/${options.config.env}.json's`,
+      `context TTL shortened to ${DRILL_CONTEXT_TTL_SECONDS} s for the drill (the schema's minimum) and local replica reads given ${DRILL_LOCAL_READ_TIMEOUT_MS} ms per attempt (DynamoDB Local under load); every other figure is config/${options.config.env}.json's`,
       ...notes,
     ],
   };
