@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { platformSchema } from './platform-schema.js';
 
 /**
  * DynamoDB multi-Region strong consistency (MRSC) is offered only inside these
@@ -83,15 +84,6 @@ export const dnsSchema = z.strictObject({
     .string()
     .regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
   recordTtlSeconds: z.number().int().min(1).max(300).default(10),
-});
-
-export const platformSchema = z.strictObject({
-  name: z.string().default('genesys-cloud'),
-  /** API host the tokens are scoped to, e.g. api.mypurecloud.com (us-east-1) or api.usw2.pure.cloud. */
-  apiHost: z.string().min(3),
-  /** OAuth host that issues tokens for apiHost, e.g. login.mypurecloud.com. */
-  authHost: z.string().min(3),
-  refreshAheadSeconds: z.number().int().min(30).max(3600).default(600),
 });
 
 /** Steady rate (requests per second) and burst of one HTTP API route; the burst must be at least the rate. */
@@ -258,12 +250,13 @@ export const configSchema = z
     }
   });
 
+export type { PlatformConfig, PlatformOrgConfig } from './platform-schema.js';
+export { platformSchema } from './platform-schema.js';
 export type ContinuityConfig = z.infer<typeof configSchema>;
 export type SipTargetConfig = z.infer<typeof sipTargetSchema>;
 export type ReplicationConfig = z.infer<typeof replicationSchema>;
 export type QuorumConfig = z.infer<typeof quorumSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
-export type PlatformConfig = z.infer<typeof platformSchema>;
 export type HealthConfig = z.infer<typeof healthSchema>;
 
 export class ConfigError extends Error {

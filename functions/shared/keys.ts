@@ -136,6 +136,8 @@ export const controlKeys = {
     sk: 'CURRENT',
   }),
   lease: (name: string): ItemKey => ({ pk: `LEASE#${part('name', name)}`, sk: 'CURRENT' }),
+  /** An org's stored platform token (functions/oauth/token-store.ts). */
+  platformToken: (org: string): ItemKey => ({ pk: `PLATFORMTOKEN#${part('org', org)}`, sk: 'CURRENT' }),
 } as const;
 
 /**

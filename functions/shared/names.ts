@@ -72,7 +72,9 @@ export function secretNames(env: string) {
     tokenKey: `continuity/${env}/context-token-key`,
     /** Shared secret of the CRM webhook signature. */
     crmWebhook: `continuity/${env}/crm-webhook-secret`,
-    /** Platform OAuth client credentials. */
-    platformClient: `continuity/${env}/platform-client`,
+    /** Platform OAuth client credentials of one org, `{clientId, clientSecret}` (unless the config names another secret). */
+    platformClient: (org: string) => `continuity/${env}/platform-client/${org}`,
+    /** Keys that encrypt the stored platform tokens (AES-256-GCM), same key-list form as the token key. */
+    platformTokenKey: `continuity/${env}/platform-token-key`,
   } as const;
 }

@@ -93,6 +93,8 @@ const envSchema = z.object({
   EVENTBRIDGE_ENDPOINT: endpoint,
   SECRETS_ENDPOINT: endpoint,
   CLOUDWATCH_ENDPOINT: endpoint,
+  /** Local runs only: every platform host is reached at `<PLATFORM_BASE_URL>/<host>` (the platform stand-in). */
+  PLATFORM_BASE_URL: endpoint,
   CONTINUITY_SETTINGS: settingsJson,
 });
 
@@ -119,6 +121,8 @@ export interface RuntimeConfig {
     readonly eventBridge?: string;
     readonly secretsManager?: string;
     readonly cloudWatch?: string;
+    /** The platform stand-in; every platform host is reached under it. */
+    readonly platform?: string;
   };
   readonly settings: RuntimeSettings;
 }
@@ -189,6 +193,7 @@ export function loadRuntimeConfig(
       eventBridge: e.EVENTBRIDGE_ENDPOINT,
       secretsManager: e.SECRETS_ENDPOINT,
       cloudWatch: e.CLOUDWATCH_ENDPOINT,
+      platform: e.PLATFORM_BASE_URL,
     },
     settings: settings.data,
   };

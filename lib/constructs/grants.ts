@@ -14,6 +14,9 @@ export const EVENT_EMITTERS = {
   [MONITOR_SERVICE]: ['SipTargetHealthChanged', 'RegionHealthVote', 'ReplicationLagMeasured'],
   quorum: ['RegionRotationChanged'],
   'context-get': ['ContextReconstructed'],
+  // The refresher announces new tokens; platformClient (the same area's code, bundled into the refresher)
+  // reports a 401. Functions that call the platform through platformClient get their own entry.
+  oauth: ['PlatformTokenRefreshed', 'PlatformTokenRejected'],
 } as const satisfies Readonly<Record<string, readonly ContinuityDetailType[]>>;
 
 /** A function that can be granted PutEvents: it names its Powertools service. */

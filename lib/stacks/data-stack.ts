@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { stackNames, tableNames } from '../../functions/shared/names.js';
 import { ContextSecrets } from '../constructs/context-secrets.js';
+import { PlatformSecrets } from '../constructs/platform-secrets.js';
 
 export interface DataStackProps extends StackProps {
   readonly config: ContinuityConfig;
@@ -32,6 +33,8 @@ export class DataStack extends Stack {
   public readonly controlState: dynamodb.TableV2;
   /** API keys, token key and CRM webhook secret, replicated to the other active region. */
   public readonly contextSecrets: ContextSecrets;
+  /** Platform OAuth client credentials per org (placeholders) and the platform token key, replicated likewise. */
+  public readonly platformSecrets: PlatformSecrets;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     const { config, ...stackProps } = props;
@@ -82,10 +85,15 @@ export class DataStack extends Stack {
       multiRegionConsistency: dynamodb.MultiRegionConsistency.STRONG,
       witnessRegion: config.regions.witness,
     });
-    this.contextSecrets = new ContextSecrets(this, 'ContextSecrets', {
+    const secrets = {
       env: config.env,
       replicaRegions: replicas.map((r) => r.region),
       removalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    };
+    this.contextSecrets = new ContextSecrets(this, 'ContextSecrets', secrets);
+    this.platformSecrets = new PlatformSecrets(this, 'PlatformSecrets', {
+      ...secrets,
+      orgs: config.platform.orgs,
     });
   }
 }

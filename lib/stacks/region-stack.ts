@@ -7,6 +7,7 @@ import { stackNames, tableNames } from '../../functions/shared/names.js';
 import { ContextApi } from '../constructs/context-api.js';
 import { type BusForwarding, ContinuityBus } from '../constructs/continuity-bus.js';
 import { HealthMonitor } from '../constructs/health-monitor.js';
+import { OauthRefresher } from '../constructs/oauth-refresher.js';
 import { Quorum } from '../constructs/quorum.js';
 
 export interface RegionStackProps extends StackProps {
@@ -36,6 +37,8 @@ export class RegionStack extends Stack {
   public readonly apiDomain: apigwv2.DomainName;
   /** Quorum function and the health endpoint Route 53 checks (the Dns stack reads `quorum.healthUrl`). */
   public readonly quorum: Quorum;
+  /** Keeps each platform org's OAuth token fresh (one refresher per active region, a lease per org). */
+  public readonly oauthRefresher: OauthRefresher;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, ...stackProps } = props;
@@ -71,5 +74,6 @@ export class RegionStack extends Stack {
     });
     this.apiDomain = this.contextApi.domain;
     this.quorum = new Quorum(this, 'Quorum', { config, bus: this.bus.bus });
+    this.oauthRefresher = new OauthRefresher(this, 'OauthRefresher', { config, bus: this.bus.bus });
   }
 }

@@ -4,8 +4,9 @@ import { AwsServiceError, type JsonService, startJsonService } from './json-serv
 
 /**
  * Secrets Manager's GetSecretValue on loopback, holding the secrets the synthesized stacks create, in
- * the regions they are replicated to, with values generated the way CloudFormation generates them
- * (the template object plus one random key, letters and digits).
+ * the regions they are replicated to, with the value the template gives (`SecretString`) or one
+ * generated the way CloudFormation generates it (the template object plus one random key, letters and
+ * digits).
  */
 export interface LocalSecrets extends JsonService {
   /** The current value of a secret (for the drill's own clients: the API key, the webhook secret). */
@@ -15,6 +16,7 @@ export interface LocalSecrets extends JsonService {
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export function generateSecretValue(spec: SecretSpec): string {
+  if (spec.value !== undefined) return spec.value;
   if (!spec.generate) return '{}';
   const bytes = randomBytes(spec.generate.length);
   const random = Array.from(bytes, (b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join('');

@@ -8,23 +8,25 @@ import { type HttpFront, startHttpFront } from '../aws/http-front.js';
 import { type Scheduler, startScheduler } from '../aws/scheduler.js';
 import { type LocalSecrets, startLocalSecrets } from '../aws/secrets.js';
 import { LocalBus } from '../bus/bus.js';
-import { LOCAL_CREDENTIALS } from '../dynamo/launcher.js';
 import { type LocalWorld, startLocalWorld } from '../dynamo/world.js';
 import { createSelfSignedCertificate } from '../kamailio/support.js';
+import type { LocalPlatform } from '../platform/server.js';
 import type { EdgeKind, SipEdge } from '../sip/edge.js';
 import { type DnsEmulation, startDnsEmulation } from './dns-emulation.js';
 import { drillConfig, regionSubnet } from './drill-config.js';
 import { startEdges } from './edges.js';
 import { type LocalFunctions, startFunctions } from './functions.js';
+import { localEnvironment } from './local-environment.js';
 import { type LogSink, logSink } from './logs.js';
+import { startDrillPlatform } from './platform.js';
 import { type SynthesizedApp, synthesizeApp } from './synth.js';
 import { type DeploymentSpec, readDeployment } from './template.js';
 
 /**
  * The whole synthesized app running on loopback (DESIGN.md section 8): SIP edges per region, the
  * DynamoDB Local world, the real function bundles with their templates' environments, the bus, the
- * schedules, the HTTP API and function URLs, alarms from the functions' EMF and the Route 53
- * emulation answering DNS. Everything is read from one synthesis of the app for the drill's config.
+ * schedules, the HTTP API and function URLs, alarms from the functions' EMF, the platform stand-in
+ * (every function reaches the platform only through it) and the Route 53 emulation answering DNS. Everything is read from one synthesis of the app for the drill's config.
  */
 
 export interface RegionEndpoints {
@@ -44,6 +46,8 @@ export interface Deployment {
   readonly functions: LocalFunctions;
   readonly events: LocalEventBridge;
   readonly secrets: LocalSecrets;
+  /** The platform (token endpoints and API of every org), accepting the credentials of the local secrets. */
+  readonly platform: LocalPlatform;
   readonly bus: LocalBus;
   readonly regions: readonly RegionEndpoints[];
   readonly dns: DnsEmulation;
@@ -117,26 +121,25 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
 
     const secrets = await startLocalSecrets(spec.secrets);
     cleanup.push(() => secrets.close());
+    const platform = await startDrillPlatform(config, secrets);
+    cleanup.push(() => platform.close());
     const bus = new LocalBus(spec.rules);
     const events = await startLocalEventBridge(bus, busName(config.env));
     cleanup.push(() => events.close());
     const logs = logSink(options.logDir);
     cleanup.push(() => logs.close());
 
-    const dynamoEndpoints = config.regions.active.map((r) => `${r}=${world.region(r).endpoint}`).join(',');
+    const endpoints = {
+      dynamodb: Object.fromEntries(
+        [...config.regions.active, config.regions.witness].map((r) => [r, world.region(r).endpoint]),
+      ),
+      eventBridge: events.endpoint,
+      secretsManager: secrets.endpoint,
+      platform: platform.endpoint,
+    };
     progress(`starting ${spec.functions.length} functions from their bundles`);
     const functions = await startFunctions(spec, bus, {
-      environmentFor: (fn) => ({
-        AWS_REGION: fn.region,
-        AWS_DEFAULT_REGION: fn.region,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        ...(fn.region === config.regions.witness
-          ? { DYNAMODB_ENDPOINT: world.region(fn.region).endpoint }
-          : { DYNAMODB_ENDPOINTS: dynamoEndpoints }),
-        EVENTBRIDGE_ENDPOINT: events.endpoint,
-        SECRETS_ENDPOINT: secrets.endpoint,
-      }),
+      environmentFor: (fn) => localEnvironment(fn, config.regions.witness, endpoints),
       onLog: (line, fn) => logs.write(line, fn),
     });
     cleanup.push(() => functions.stop());
@@ -193,6 +196,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       functions,
       events,
       secrets,
+      platform,
       bus,
       regions,
       dns,

@@ -67,6 +67,8 @@ export interface SecretSpec {
   readonly regions: readonly string[];
   /** What CloudFormation would generate: the template object with one random key. */
   readonly generate?: { readonly templateJson: string; readonly key: string; readonly length: number };
+  /** The value the template gives it (`SecretString`, e.g. a placeholder an operator replaces). */
+  readonly value?: string;
 }
 
 /** A stack output: its stack and the resource attribute it publishes. */
@@ -269,9 +271,14 @@ function secretOf(p: Record<string, unknown>, region: string, where: string): Se
   const g = p.GenerateSecretString as
     | { SecretStringTemplate?: string; GenerateStringKey?: string; PasswordLength?: number }
     | undefined;
+  if (p.SecretString !== undefined && typeof p.SecretString !== 'string')
+    throw new TemplateError(
+      `${where} SecretString is not a plain string (${JSON.stringify(p.SecretString)})`,
+    );
   return {
     name: stringProp(p.Name, `${where} Name`),
     regions: [region, ...replicas],
+    ...(typeof p.SecretString === 'string' ? { value: p.SecretString } : {}),
     ...(g?.GenerateStringKey
       ? {
           generate: {

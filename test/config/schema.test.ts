@@ -248,3 +248,70 @@ describe('parseConfig', () => {
     expect(() => loadConfig('qa', dir)).toThrow(/not valid JSON/);
   });
 });
+
+describe('platform.orgs', () => {
+  it('derives each org login and API host from its region host', () => {
+    const config = parseConfig(devRaw, 'config/dev.json');
+
+    expect(config.platform.orgs).toEqual([
+      {
+        name: 'east',
+        regionHost: 'mypurecloud.com',
+        loginHost: 'login.mypurecloud.com',
+        apiHost: 'api.mypurecloud.com',
+      },
+      {
+        name: 'west',
+        regionHost: 'usw2.pure.cloud',
+        loginHost: 'login.usw2.pure.cloud',
+        apiHost: 'api.usw2.pure.cloud',
+      },
+    ]);
+  });
+
+  it('parses its own output again to the same value (the functions re-read their settings)', () => {
+    const config = parseConfig(devRaw, 'config/dev.json');
+
+    expect(parseConfig(JSON.parse(JSON.stringify(config)), 'again').platform).toEqual(config.platform);
+  });
+
+  it('refuses an unknown region host with the list of known ones', () => {
+    const problems = problemsOf(
+      withChange('platform.orgs', [{ name: 'east', regionHost: 'global.pure.cloud' }]),
+    );
+
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^platform\.orgs\.0\.regionHost = "global\.pure\.cloud": is not a platform region host; use one of mypurecloud\.com, .*usw2\.pure\.cloud/,
+      ),
+    ]);
+  });
+
+  it.each([
+    [
+      'the old single apiHost',
+      { apiHost: 'api.mypurecloud.com', authHost: 'login.mypurecloud.com' },
+      /platform\.orgs = missing[^\n]*\nplatform = .*Unrecognized keys: "apiHost", "authHost"/,
+    ],
+    ['no org', { orgs: [] }, /platform\.orgs = \[\]: name at least one platform org/],
+    [
+      'two orgs of one name',
+      {
+        orgs: [
+          { name: 'a', regionHost: 'mypurecloud.com' },
+          { name: 'a', regionHost: 'usw2.pure.cloud' },
+        ],
+      },
+      /org names must be unique/,
+    ],
+    [
+      'a login host that is not the region host one',
+      { orgs: [{ name: 'a', regionHost: 'mypurecloud.com', loginHost: 'login.usw2.pure.cloud' }] },
+      /loginHost = "login\.usw2\.pure\.cloud": is derived from regionHost \(login\.mypurecloud\.com\); leave it out/,
+    ],
+  ])('refuses %s', (_name, platform, problem) => {
+    const raw = withChange('platform', platform);
+
+    expect(problemsOf(raw).join('\n')).toMatch(problem);
+  });
+});

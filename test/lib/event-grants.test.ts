@@ -26,7 +26,7 @@ const EMITTER_OF_AREA: Readonly<Record<string, string | null>> = {
   routing: 'quorum',
   context: 'context-get',
   // The platform OAuth refresher and platformClient (PlatformTokenRefreshed / PlatformTokenRejected).
-  oauth: null,
+  oauth: 'oauth',
 };
 
 /** Detail-types passed to `buildEvent(...)` in code (comments excluded), by functions/<area>. */
@@ -132,7 +132,7 @@ describe('events:PutEvents grants', () => {
 
   it('gives every function that puts events exactly its own detail-types and the project source', () => {
     const toFunctions = grants.filter((g) => !g.holder.includes('events.amazonaws.com'));
-    // Two active regions each with monitor, quorum and context-get; the witness with a monitor.
+    // Two active regions each with monitor, quorum, context-get and oauth; the witness with a monitor.
     expect(toFunctions.map((g) => g.holder).sort()).toEqual(
       [
         'context-get',
@@ -140,6 +140,8 @@ describe('events:PutEvents grants', () => {
         MONITOR_SERVICE,
         MONITOR_SERVICE,
         MONITOR_SERVICE,
+        'oauth',
+        'oauth',
         'quorum',
         'quorum',
       ].sort(),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/load.js';
-import { busName } from '../../../functions/shared/names.js';
+import { busName, secretNames } from '../../../functions/shared/names.js';
 import { startLocalEventBridge } from '../../../local/aws/eventbridge.js';
 import { startScheduler } from '../../../local/aws/scheduler.js';
 import { LocalBus } from '../../../local/bus/bus.js';
@@ -93,12 +93,14 @@ describe('the local deployment, read from the synthesized templates', () => {
       'HealthMonitor/Function',
       'HealthMonitor/Function',
       'HealthMonitor/Function',
+      'OauthRefresher/Function',
+      'OauthRefresher/Function',
       'Quorum/Function',
       'Quorum/Function',
       'Quorum/HealthEndpoint',
       'Quorum/HealthEndpoint',
     ]);
-    expect(spec.rules.filter((r) => r.schedule === 'rate(1 minute)')).toHaveLength(5);
+    expect(spec.rules.filter((r) => r.schedule === 'rate(1 minute)')).toHaveLength(7);
     expect(spec.routes.filter((r) => r.region === EAST).map((r) => r.routeKey)).toEqual([
       'POST /contexts',
       'GET /contexts/{token}',
@@ -107,18 +109,21 @@ describe('the local deployment, read from the synthesized templates', () => {
     expect(spec.functionUrls).toHaveLength(2);
   });
 
-  it('starts a function with the environment its template gives it', async () => {
-    // Prepare
-    const spec = only(read(templates()), '/Quorum/Function');
-    // Act
-    const functions = await startFunctions(spec, new LocalBus([]), {
-      environmentFor: environment,
-      onLog: () => {},
-    });
-    // Assess
-    expect(functions.all).toHaveLength(1);
-    await functions.stop();
-  });
+  it.each(['/Quorum/Function', '/OauthRefresher/Function'])(
+    'starts %s with the environment its template gives it',
+    async (suffix) => {
+      // Prepare
+      const spec = only(read(templates()), suffix);
+      // Act
+      const functions = await startFunctions(spec, new LocalBus([]), {
+        environmentFor: environment,
+        onLog: () => {},
+      });
+      // Assess
+      expect(functions.all).toHaveLength(1);
+      await functions.stop();
+    },
+  );
 
   it('refuses to start when a variable is removed from a function in the template', async () => {
     // Prepare
@@ -137,6 +142,75 @@ describe('the local deployment, read from the synthesized templates', () => {
       /refuses to start[\s\S]*Quorum\/Function failed to initialize[\s\S]*CONTINUITY_SETTINGS is not set/,
     );
   });
+
+  it('holds the platform secrets in both active regions, org credentials with their template value', () => {
+    // Act
+    const secrets = read(templates()).secrets;
+    // Assess
+    const names = secretNames('dev');
+    for (const org of ['east', 'west']) {
+      expect(secrets.find((s) => s.name === names.platformClient(org))).toEqual({
+        name: names.platformClient(org),
+        regions: ['us-east-1', 'us-west-2'],
+        value: '{"clientId":"REPLACE_ME","clientSecret":"REPLACE_ME"}',
+      });
+    }
+    expect(secrets.find((s) => s.name === names.platformTokenKey)).toEqual({
+      name: names.platformTokenKey,
+      regions: ['us-east-1', 'us-west-2'],
+      generate: { templateJson: '{}', key: 'current', length: 64 },
+    });
+  });
+
+  it('refuses to start when the refresher loses both its rules', () => {
+    // Prepare
+    const stacks = templates((s) => {
+      removeResource(s, EAST, '/OauthRefresher/Rejections/Resource');
+      removeResource(s, EAST, '/OauthRefresher/Schedule/Resource');
+    });
+    // Act + Assess
+    expect(() => read(stacks)).toThrow(/OauthRefresher\/Function is invoked by no rule/);
+  });
+
+  it.each([
+    ['the intact pattern', false, ['us-east-1', 'us-west-2']],
+    ['a pattern that no longer names the rejection', true, ['us-west-2']],
+  ])(
+    'routes a PlatformTokenRejected put in us-east-1 to the refreshers by %s',
+    async (_, broken, reached) => {
+      // Prepare
+      const stacks = templates((s) => {
+        if (broken) {
+          const rule = resource(s, EAST, '/OauthRefresher/Rejections/Resource');
+          (rule.Properties?.EventPattern as Record<string, unknown>)['detail-type'] = [
+            'PlatformTokenRefreshed',
+          ];
+        }
+      });
+      const bus = new LocalBus(read(stacks).rules);
+      const got: string[] = [];
+      for (const region of ['us-east-1', 'us-west-2']) {
+        bus.on(`Continuity-dev-Region-${region}/OauthRefresher/Function`, async () => {
+          got.push(region);
+        });
+      }
+      // Act: a platform caller in us-east-1 got a 401 (the forwarding rule carries it to us-west-2)
+      await bus.putEvents(EAST, [
+        {
+          Source: 'cc.continuity',
+          DetailType: 'PlatformTokenRejected',
+          Detail: JSON.stringify({
+            originRegion: EAST,
+            apiHost: 'api.mypurecloud.com',
+            reason: 'x',
+            status: 401,
+          }),
+        },
+      ]);
+      // Assess
+      expect(got.sort()).toEqual(reached);
+    },
+  );
 
   it('refuses to start when a rule loses its event pattern', () => {
     // Prepare
@@ -178,8 +252,10 @@ describe('the local deployment, read from the synthesized templates', () => {
     // Assess
     expect(fired.sort()).toEqual([
       'Continuity-dev-Region-us-east-1/HealthMonitor/Function',
+      'Continuity-dev-Region-us-east-1/OauthRefresher/Function',
       'Continuity-dev-Region-us-east-1/Quorum/Function',
       'Continuity-dev-Region-us-west-2/HealthMonitor/Function',
+      'Continuity-dev-Region-us-west-2/OauthRefresher/Function',
       'Continuity-dev-Region-us-west-2/Quorum/Function',
       'Continuity-dev-Witness/HealthMonitor/Function',
     ]);

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tableNames } from '../../../functions/shared/names.js';
+import { secretNames, tableNames } from '../../../functions/shared/names.js';
 import { buildContinuityApp } from '../../../lib/app-builder.js';
 import { DataStack } from '../../../lib/stacks/data-stack.js';
 import { type CfnResource, cdkApp, resourcesOf, testConfig } from '../helpers.js';
@@ -112,6 +112,9 @@ describe('DataStack', () => {
         expect(replica.DeletionProtectionEnabled).toBe(protectedTables);
     }
     t.allResources('AWS::DynamoDB::GlobalTable', { DeletionPolicy: policy });
+    // Context and platform secrets alike.
+    t.resourceCountIs('AWS::SecretsManager::Secret', 3 + 1 + envConfig.platform.orgs.length);
+    t.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: policy });
   });
 
   it('defaults its stack name and region when built on its own', () => {
@@ -125,6 +128,64 @@ describe('DataStack', () => {
       TableName: names.controlState,
       Replicas: Match.arrayWith([Match.objectLike({ Region: second })]),
     });
+  });
+
+  it.each(config.platform.orgs.map((o) => o.name))(
+    'creates the credentials secret of platform org %s with the placeholder, replicated to the other region',
+    (org) => {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: secretNames(config.env).platformClient(org),
+        SecretString: '{"clientId":"REPLACE_ME","clientSecret":"REPLACE_ME"}',
+        GenerateSecretString: Match.absent(),
+        ReplicaRegions: [{ Region: second }],
+      });
+    },
+  );
+
+  it('generates the platform token key like the context keys, replicated to the other region', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: secretNames(config.env).platformTokenKey,
+      SecretString: Match.absent(),
+      GenerateSecretString: {
+        SecretStringTemplate: '{}',
+        GenerateStringKey: 'current',
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+      },
+      ReplicaRegions: [{ Region: second }],
+    });
+  });
+
+  it('creates a platform org secret under the name the config gives it', () => {
+    // Prepare
+    const named = testConfig({
+      platform: { orgs: [{ name: 'east', regionHost: 'mypurecloud.com', clientSecretName: 'ops/east' }] },
+    });
+
+    // Act
+    const t = Template.fromStack(new DataStack(cdkApp(), 'Data', { config: named }));
+
+    // Assess
+    const names = Object.values(resourcesOf(t, 'AWS::SecretsManager::Secret')).map((r) => r.Properties?.Name);
+    expect(names).toContain('ops/east');
+    expect(names).not.toContain(secretNames(config.env).platformClient('east'));
+  });
+
+  it('fails when two platform orgs name the same credentials secret', () => {
+    // Prepare
+    const shared = testConfig({
+      platform: {
+        orgs: [
+          { name: 'east', regionHost: 'mypurecloud.com', clientSecretName: 'ops/shared' },
+          { name: 'west', regionHost: 'usw2.pure.cloud', clientSecretName: 'ops/shared' },
+        ],
+      },
+    });
+
+    // Act + Assess
+    expect(() => new DataStack(cdkApp(), 'Data', { config: shared })).toThrow(
+      /platform org west uses secret ops\/shared, which another org uses too/,
+    );
   });
 
   it('exposes the three tables under their contract names', () => {

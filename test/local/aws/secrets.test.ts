@@ -45,6 +45,19 @@ describe('generateSecretValue', () => {
     expect(values.size).toBe(5);
   });
 
+  it('answers the value the template gives a secret it does not generate', () => {
+    // Prepare
+    const value = '{"clientId":"REPLACE_ME","clientSecret":"REPLACE_ME"}';
+    // Act
+    const answer = generateSecretValue({
+      name: 'continuity/test/platform-client/east',
+      regions: ['us-east-1'],
+      value,
+    });
+    // Assess
+    expect(answer).toBe(value);
+  });
+
   it('answers {} for a secret CloudFormation does not generate', () => {
     // Act
     const value = generateSecretValue({ name: 'continuity/test/manual', regions: ['us-east-1'] });

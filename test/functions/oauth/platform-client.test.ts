@@ -1,0 +1,206 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  PlatformRequestError,
+  PlatformTokenUnavailableError,
+} from '../../../functions/oauth/platform-client.js';
+import { METRIC, refreshOrgs } from '../../../functions/oauth/refresher.js';
+import { memoryTokenStore } from '../../../functions/oauth/token-store.js';
+import { OBSERVATIONS_PATH } from '../../../local/platform/server.js';
+import { A, B, EAST, type Harness, startHarness, WEST } from './harness.js';
+
+const QUERY = {
+  filter: { type: 'and', predicates: [{ dimension: 'queueId', value: 'q-1' }] },
+  metrics: ['oOnQueueUsers'],
+};
+
+describe('platformClient against the local platform', () => {
+  let h: Harness;
+  const leaksSeen: string[] = [];
+  beforeEach(async () => {
+    h = await startHarness({ store: memoryTokenStore() });
+  });
+  afterEach(async () => {
+    leaksSeen.push(...h.leaks());
+    await h.stop();
+  });
+  afterAll(() => {
+    // Redaction across every test of this file: logs (stdout/stderr) and every published event.
+    expect(leaksSeen).toEqual([]);
+  });
+
+  it('gets a token on a cold start and calls the org API host with it', async () => {
+    // Prepare
+    const client = h.client(EAST, A);
+    // Act
+    const response = await client.request('POST', OBSERVATIONS_PATH, QUERY);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-local-org')).toBe('east');
+    expect(h.platform.tokenRequests('east')).toBe(1);
+    expect(h.publisher.published.map((e) => e.DetailType)).toEqual(['PlatformTokenRefreshed']);
+    expect(JSON.parse(h.publisher.published[0]?.Detail ?? '{}')).toMatchObject({
+      apiHost: 'api.mypurecloud.com',
+      authHost: 'login.mypurecloud.com',
+      region: A,
+    });
+  });
+
+  it('refuses a token of the wrong scope without sending it, replaces it and succeeds', async () => {
+    // Prepare: west's item holds a token issued for east (a refresher with a stale regionHost wrote it)
+    await refreshOrgs(h.deps(A, 'seed'), h.clock.t);
+    const eastItem = await h.deps(A, 'x').store.read('east');
+    const westItem = await h.deps(A, 'x').store.read('west');
+    const cipher = h.deps(A, 'x').cipher;
+    const eastToken = await cipher.decrypt(eastItem?.token?.ciphertext as Uint8Array, {
+      org: 'east',
+      apiHost: EAST.apiHost,
+    });
+    const wrong = await cipher.encrypt(eastToken, { org: 'west', apiHost: EAST.apiHost });
+    await h.deps(A, 'x').store.write(
+      {
+        ...(westItem as NonNullable<typeof westItem>),
+        version: (westItem?.version ?? 0) + 1,
+        token: { ...(eastItem?.token as NonNullable<typeof eastItem>['token'] & object), ciphertext: wrong },
+      },
+      westItem?.version ?? null,
+    );
+    const westApiBefore = h.platform.apiRequests('west');
+    const eastApiBefore = h.platform.apiRequests('east');
+    h.clock.t += 1000;
+    // Act
+    const response = await h.client(WEST, B).request('POST', OBSERVATIONS_PATH, QUERY);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-local-org')).toBe('west');
+    expect(h.platform.apiRequests('west') - westApiBefore).toBe(1); // the wrong token was never sent
+    expect(h.platform.apiRequests('east')).toBe(eastApiBefore);
+    expect(h.platform.tokenRequests('west')).toBe(2);
+    const rejected = h.publisher.published.filter((e) => e.DetailType === 'PlatformTokenRejected');
+    expect(rejected).toHaveLength(1);
+    expect(JSON.parse(rejected[0]?.Detail ?? '{}')).toMatchObject({ apiHost: WEST.apiHost, status: null });
+    expect((await h.deps(B, 'x').store.read('west'))?.token?.apiHost).toBe(WEST.apiHost);
+  });
+
+  it('answers 50 concurrent callers after a 401 with exactly one token request', async () => {
+    // Prepare
+    const client = h.client(EAST, A);
+    await client.request('POST', OBSERVATIONS_PATH, QUERY);
+    h.platform.revokeTokens('east');
+    h.clock.t += 1000;
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => client.request('POST', OBSERVATIONS_PATH, QUERY)),
+    );
+    // Assess
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(h.platform.tokenRequests('east')).toBe(2);
+    expect(h.publisher.published.filter((e) => e.DetailType === 'PlatformTokenRejected')).toHaveLength(1);
+  });
+
+  it('retries a 429 after its Retry-After, and a 503 only when the request is idempotent', async () => {
+    // Prepare
+    const client = h.client(EAST, A);
+    await client.request('POST', OBSERVATIONS_PATH, QUERY);
+    h.platform.failApi('east', { status: 429, times: 1, retryAfter: '2' });
+    const before = h.clock.t;
+    // Act
+    const response = await client.request('POST', OBSERVATIONS_PATH, QUERY);
+    h.platform.failApi('east', { status: 503, times: 1 });
+    const sent = h.platform.apiRequests('east');
+    const afterServerError = await client.request('POST', OBSERVATIONS_PATH, QUERY, { idempotent: true });
+    h.platform.failApi('east', { status: 503, times: 1 });
+    const notIdempotent = await client.request('POST', OBSERVATIONS_PATH, QUERY).catch((e: unknown) => e);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(h.clock.t - before).toBeGreaterThanOrEqual(2000);
+    expect(afterServerError.status).toBe(200);
+    expect(h.platform.apiRequests('east') - sent).toBe(3); // 503, 200, then the one 503 not retried
+    expect(notIdempotent).toMatchObject({ name: 'PlatformRequestError', status: 503 });
+  });
+
+  it('fails a request that keeps getting 500 after maxAttempts sends, never forever', async () => {
+    // Prepare
+    const client = h.client(EAST, A);
+    await client.request('POST', OBSERVATIONS_PATH, QUERY);
+    h.platform.failApi('east', { status: 500 });
+    const sent = h.platform.apiRequests('east');
+    // Act
+    const error = await client
+      .request('POST', OBSERVATIONS_PATH, QUERY, { idempotent: true })
+      .catch((e) => e);
+    // Assess
+    expect(error).toBeInstanceOf(PlatformRequestError);
+    expect((error as PlatformRequestError).status).toBe(500);
+    expect(h.platform.apiRequests('east') - sent).toBe(3);
+  });
+
+  it('recovers when the token endpoint answers 500 for a while, then 200', async () => {
+    // Prepare
+    h.platform.failTokens('east', { status: 500, times: 2 });
+    const deps = h.deps(A, 'refresher-a');
+    // Act
+    const first = await refreshOrgs(deps, h.clock.t);
+    const tooEarly = await refreshOrgs(deps, h.clock.t + 500);
+    h.clock.t += 60_000;
+    const second = await refreshOrgs(deps, h.clock.t);
+    h.clock.t += 60_000;
+    const third = await refreshOrgs(deps, h.clock.t);
+    const response = await h.client(EAST, A).request('POST', OBSERVATIONS_PATH, QUERY);
+    // Assess
+    expect(first.find((o) => o.org === 'east')?.result).toBe('failed');
+    expect(tooEarly.find((o) => o.org === 'east')?.result).toBe('backing-off');
+    expect(second.find((o) => o.org === 'east')?.result).toBe('failed');
+    expect(third.find((o) => o.org === 'east')?.result).toBe('refreshed');
+    expect(h.platform.tokenRequests('east')).toBe(3);
+    expect(response.status).toBe(200);
+  });
+
+  it('fails clearly on 400 from the token endpoint, without a retry storm, until the secret changes', async () => {
+    // Prepare
+    h.platform.failTokens('east', { status: 400, body: { error: 'invalid_client' } });
+    const deps = h.deps(A, 'refresher-a');
+    // Act
+    const calls = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        h
+          .client(EAST, A)
+          .request('POST', OBSERVATIONS_PATH, QUERY)
+          .catch((e) => e),
+      ),
+    );
+    for (let i = 0; i < 5; i++) {
+      h.clock.t += 60_000;
+      await refreshOrgs(deps, h.clock.t);
+    }
+    const requestsWhileRejected = h.platform.tokenRequests('east');
+    h.platform.failTokens('east', null);
+    (h.secrets['platform/east'] as { versionId: string }).versionId = 'v2';
+    h.clock.t += 60_000;
+    const afterRotation = await refreshOrgs(deps, h.clock.t);
+    // Assess
+    expect(calls.every((e) => e instanceof PlatformTokenUnavailableError)).toBe(true);
+    expect(String(calls[0])).toMatch(/no valid platform token for east/);
+    expect(requestsWhileRejected).toBe(1);
+    expect(h.metricCounts.filter((m) => m.name === METRIC.credentialsRejected).length).toBeGreaterThanOrEqual(
+      6,
+    );
+    expect(afterRotation.find((o) => o.org === 'east')?.result).toBe('refreshed');
+  });
+
+  it('refreshes ahead of expiry at the configured time, not before', async () => {
+    // Prepare: tokens live 3600 s, refreshAheadSeconds 600, no jitter
+    const deps = h.deps(A, 'refresher-a');
+    await refreshOrgs(deps, h.clock.t);
+    const issuedAt = h.clock.t;
+    // Act
+    const justBefore = await refreshOrgs(deps, issuedAt + 3_000_000 - 1);
+    const atTime = await refreshOrgs(deps, issuedAt + 3_000_000);
+    // Assess
+    expect(justBefore.map((o) => o.result)).toEqual(['fresh', 'fresh']);
+    expect(atTime.map((o) => [o.org, o.result, o.due])).toEqual([
+      ['east', 'refreshed', 'expiring'],
+      ['west', 'refreshed', 'expiring'],
+    ]);
+    expect(h.platform.tokenRequests('east')).toBe(2);
+  });
+});
