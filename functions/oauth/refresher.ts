@@ -1,14 +1,17 @@
 import { isConditionFailed, isWriteConflict } from '../shared/control-write.js';
 import { buildEvent } from '../shared/events.js';
 import { stableEventId } from '../shared/identifiers.js';
-import type { Logger } from '../shared/logger.js';
-import type { EventPublisher } from '../shared/publisher.js';
-import type { CredentialsSource } from './credentials.js';
-import { backoffMs, type PlatformHttp } from './http.js';
-import type { LeaseStore } from './lease.js';
-import type { TokenCipher } from './token-cipher.js';
+import { backoffMs } from './http.js';
+import {
+  METRIC,
+  type OrgConfig,
+  type RefresherDeps,
+  type RefreshOutcome,
+  type Rejections,
+  refreshLeaseName,
+} from './refresher-types.js';
 import { type OrgHosts, requestToken } from './token-endpoint.js';
-import type { TokenRecord, TokenStore } from './token-store.js';
+import type { TokenRecord } from './token-store.js';
 
 /**
  * Keeps one valid platform token per org in ControlState (DESIGN.md section 6). For each org: read the
@@ -18,82 +21,7 @@ import type { TokenRecord, TokenStore } from './token-store.js';
  * refresh; what must survive a region (a rejected credentials version, a back-off) is in the item.
  */
 
-/** The ControlState lease (`controlKeys.lease(name)`) that lets one region at a time refresh an org's token. */
-export function refreshLeaseName(org: string): string {
-  return `oauth-${org}`;
-}
-
-export interface OrgConfig extends OrgHosts {
-  /** Secrets Manager secret holding `{clientId, clientSecret}`. */
-  readonly clientSecretName: string;
-}
-
-export interface MetricsPort {
-  /** One count of `name` for `org` (EMF with an `Org` dimension in the handler). */
-  count(name: string, org: string): void;
-}
-
-/** The logger's methods the area uses (Powertools Logger, with the redacting replacer of shared/logger.ts). */
-export type LogPort = Pick<Logger, 'info' | 'warn' | 'error'>;
-
-export interface RefresherSettings {
-  /** Refresh when the token expires within this. */
-  readonly refreshAheadSeconds: number;
-  /** Up to this much earlier, at random, so two regions or many orgs do not refresh in lockstep. @default 60 */
-  readonly jitterSeconds?: number;
-  /** @default 30 s - longer than one token request with its timeout */
-  readonly leaseTtlMs?: number;
-  /** Backoff after failed token requests: base and ceiling. @default 5 s, 15 min */
-  readonly backoffBaseMs?: number;
-  readonly backoffMaxMs?: number;
-}
-
-export interface RefresherDeps {
-  readonly orgs: readonly OrgConfig[];
-  readonly store: TokenStore;
-  readonly cipher: TokenCipher;
-  readonly leases: LeaseStore;
-  readonly credentials: CredentialsSource;
-  readonly http: PlatformHttp;
-  readonly publisher: EventPublisher;
-  readonly metrics: MetricsPort;
-  readonly logger: LogPort;
-  readonly region: string;
-  readonly eventBusName: string;
-  /** Who holds the lease: unique per invocation or container. */
-  readonly holderId: string;
-  readonly settings: RefresherSettings;
-  /** @default Math.random */
-  readonly random?: () => number;
-}
-
-export const METRIC = {
-  refreshed: 'PlatformTokenRefreshed',
-  credentialsRejected: 'PlatformCredentialsRejected',
-  requestFailed: 'PlatformTokenRequestFailed',
-  error: 'PlatformTokenRefreshError',
-} as const;
-
-export type RefreshResult =
-  | 'fresh'
-  | 'refreshed'
-  | 'lease-held'
-  | 'backing-off'
-  | 'credentials-rejected'
-  | 'failed'
-  | 'lost-race'
-  | 'error';
-
-export interface RefreshOutcome {
-  readonly org: string;
-  readonly result: RefreshResult;
-  /** Why a refresh was due (`missing`, `expiring`, `wrong-scope`, `rejected`). */
-  readonly due?: string;
-  readonly detail?: string;
-}
-
-/** Which tokens were rejected: org -> issuedAt of the newest token known to be rejected. */
-export type Rejections = ReadonlyMap<string, number>;
+export * from './refresher-types.js';
 
 /** Runs {@link refreshOrg} for every org; one org's failure does not stop the others. */
 export async function refreshOrgs(
