@@ -3,9 +3,10 @@ import { type ContinuityConfig, parseConfig } from '../../config/schema.js';
 /**
  * The configuration the drill deploys: the environment's own file with three changes, stated in the
  * README: the SIP targets become the local edges on loopback; the context TTL drops to the schema's
- * minimum (60 s) so the transfer scenario can outlive it within minutes; and this region's replica
- * reads get {@link DRILL_LOCAL_READ_TIMEOUT_MS} per attempt, because DynamoDB Local on a loaded two-core
- * machine stalls for longer than a real replica's budget without being hung. Every other figure (probe
+ * minimum (60 s) so the transfer scenario can outlive it within minutes; and the context API's replica
+ * reads (this region's and the origin's) get {@link DRILL_READ_TIMEOUT_MS} per attempt, because DynamoDB
+ * Local on a loaded two-core machine stalls for longer than a real replica's budget without being hung
+ * (the budgets themselves are tested against injected latency). Every other figure (probe
  * interval, thresholds, dwell, TTLs, budgets) is the environment's own.
  */
 
@@ -23,7 +24,7 @@ export interface EdgeAddress {
 }
 
 export const DRILL_CONTEXT_TTL_SECONDS = 60;
-export const DRILL_LOCAL_READ_TIMEOUT_MS = 2000;
+export const DRILL_READ_TIMEOUT_MS = 2000;
 
 /**
  * @example
@@ -42,7 +43,8 @@ export function drillConfig(base: ContinuityConfig, edges: readonly EdgeAddress[
     context: {
       ...base.context,
       contextTtlSeconds: DRILL_CONTEXT_TTL_SECONDS,
-      localReadTimeoutMs: DRILL_LOCAL_READ_TIMEOUT_MS,
+      localReadTimeoutMs: DRILL_READ_TIMEOUT_MS,
+      originReadTimeoutMs: DRILL_READ_TIMEOUT_MS,
     },
   };
   return parseConfig(JSON.parse(JSON.stringify(raw)), `config/${base.env}.json (drill)`);

@@ -4,7 +4,7 @@ import type { ContinuityConfig } from '../../config/schema.js';
 import { type EdgeKind, kamailioAvailable } from '../sip/edge.js';
 import { processRecord, reapLeftovers } from './cleanup.js';
 import { type Deployment, startDeployment } from './deployment.js';
-import { DRILL_CONTEXT_TTL_SECONDS, DRILL_LOCAL_READ_TIMEOUT_MS } from './drill-config.js';
+import { DRILL_CONTEXT_TTL_SECONDS, DRILL_READ_TIMEOUT_MS } from './drill-config.js';
 import { observeEvents } from './observe.js';
 import { summarize } from './report/stats.js';
 import { progressLine, renderSummary, renderTimeline } from './report/terminal.js';
@@ -12,6 +12,7 @@ import type { DrillReport, ScenarioReport } from './report/types.js';
 import { writeReports } from './report/write.js';
 import { runScenario, type Scenario } from './scenario.js';
 import { noise } from './scenarios/noise.js';
+import { oauth } from './scenarios/oauth.js';
 import { outage } from './scenarios/outage.js';
 import { splitBrain } from './scenarios/split-brain.js';
 import { transfer } from './scenarios/transfer.js';
@@ -22,7 +23,7 @@ import { transfer } from './scenarios/transfer.js';
  * one-minute version, which cannot be OK before a whole minute of data). Split brain goes last: after
  * its heal the replication backlog keeps a region excluded for a while, which no later scenario needs.
  */
-export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, splitBrain];
+export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, splitBrain, oauth];
 
 export interface DrillOptions {
   readonly config: ContinuityConfig;
@@ -142,7 +143,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     scenarios: reports,
     summaries: summarize(reports),
     notes: [
-      `context TTL shortened to ${DRILL_CONTEXT_TTL_SECONDS} s for the drill (the schema's minimum) and local replica reads given ${DRILL_LOCAL_READ_TIMEOUT_MS} ms per attempt (DynamoDB Local under load); every other figure is config/${options.config.env}.json's`,
+      `context TTL shortened to ${DRILL_CONTEXT_TTL_SECONDS} s for the drill (the schema's minimum) and context replica reads (local and origin) given ${DRILL_READ_TIMEOUT_MS} ms per attempt (DynamoDB Local under load); every other figure is config/${options.config.env}.json's`,
       ...notes,
     ],
   };
