@@ -20,8 +20,9 @@ import { transfer } from './scenarios/transfer.js';
 /**
  * Every scenario, in the order a full drill runs them. The transfer goes first: it needs no steady
  * state, so its context-TTL wait overlaps the first minute of the SIP alarms (Route 53 reads their
- * one-minute version, which cannot be OK before a whole minute of data). Split brain goes last: after
- * its heal the replication backlog keeps a region excluded for a while, which no later scenario needs.
+ * one-minute version, which cannot be OK before a whole minute of data). Split brain goes after the SIP
+ * scenarios: after its heal the replication backlog keeps a region excluded for a while, which none of
+ * them needs. The oauth scenario goes last: it needs no SIP steady state, only stored platform tokens.
  */
 export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, splitBrain, oauth];
 
