@@ -1,16 +1,11 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseApiKeys } from '../shared/api-keys.js';
 import { dynamoDocClientFor, eventBridgeClientFor, secretsManagerClientFor } from '../shared/clients.js';
-import { MetricUnit, observability } from '../shared/logger.js';
+import { observability } from '../shared/logger.js';
 import { secretNames } from '../shared/names.js';
 import { type EventPublisher, eventBridgePublisher } from '../shared/publisher.js';
 import type { RuntimeConfig } from '../shared/runtime-config.js';
-import {
-  keyListParser,
-  SECRET_FALLBACK_METRIC,
-  type SecretsReader,
-  secretsReader,
-} from '../shared/secrets.js';
+import { keyListParser, reportFallbacks, type SecretsReader, secretsReader } from '../shared/secrets.js';
 import { type ContextStore, dynamoContextStore } from './context-store.js';
 import { dynamoCrmEventStore } from './crm-event-store.js';
 import type { ContextRouteDeps, WebhookRouteDeps } from './routes.js';
@@ -46,10 +41,7 @@ function readerFor(
   if (overrides.secrets) return overrides.secrets;
   return secretsReader(overrides.secretsClient ?? secretsManagerClientFor(config), {
     ...(overrides.now ? { now: overrides.now } : {}),
-    onFallback: ({ secretName, problem }) => {
-      logger.warn('serving with the last good value of a secret', { secretName, problem });
-      metrics.addMetric(SECRET_FALLBACK_METRIC, MetricUnit.Count, 1);
-    },
+    onFallback: reportFallbacks(logger, metrics),
   });
 }
 

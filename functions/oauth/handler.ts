@@ -5,7 +5,7 @@ import { eventHandler } from '../shared/middleware.js';
 import { secretNames } from '../shared/names.js';
 import { eventBridgePublisher } from '../shared/publisher.js';
 import { runtimeConfig } from '../shared/runtime-config.js';
-import { secretsReader } from '../shared/secrets.js';
+import { reportFallbacks, secretsReader } from '../shared/secrets.js';
 import { secretsManagerCredentials } from './credentials.js';
 import { httpsPlatform, type PlatformHttp } from './http.js';
 import { dynamoLeaseStore } from './lease.js';
@@ -24,10 +24,7 @@ const http: PlatformHttp = platformBase
   : httpsPlatform();
 const doc = dynamoDocClientFor(config);
 const secretsClient = secretsManagerClientFor(config);
-const secrets = secretsReader(secretsClient, {
-  onFallback: ({ secretName, problem }) =>
-    logger.warn('serving with the last good value of a secret', { secretName, problem }),
-});
+const secrets = secretsReader(secretsClient, { onFallback: reportFallbacks(logger, metrics) });
 const tokenKey = secretNames(config.env).platformTokenKey;
 
 const deps: Omit<RefresherDeps, 'holderId'> = {

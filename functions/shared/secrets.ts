@@ -4,6 +4,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { type Logger, type Metrics, MetricUnit } from './logger.js';
 
 /**
  * Secrets Manager reads with a short in-memory cache and a last good value per secret.
@@ -49,6 +50,20 @@ export type SecretParser<T> = (text: string) => T;
 export interface SecretFallback {
   readonly secretName: string;
   readonly problem: string;
+}
+
+/**
+ * The one way a function reports a fallback: a warning naming the secret and the problem (never the
+ * value) and one {@link SECRET_FALLBACK_METRIC}, which the stacks alarm on per function.
+ */
+export function reportFallbacks(
+  logger: Pick<Logger, 'warn'>,
+  metrics: Pick<Metrics, 'addMetric'>,
+): (fallback: SecretFallback) => void {
+  return ({ secretName, problem }) => {
+    logger.warn('serving with the last good value of a secret', { secretName, problem });
+    metrics.addMetric(SECRET_FALLBACK_METRIC, MetricUnit.Count, 1);
+  };
 }
 
 export interface SecretsReaderOptions {

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   parseKeyList,
+  reportFallbacks,
   type SecretFallback,
   SecretUnavailableError,
   secretsReader,
@@ -241,5 +242,26 @@ describe('secretsReader: the last good value', () => {
     expect(
       sm.commandCalls(GetSecretValueCommand).filter((c) => c.args[0].input.VersionStage === 'AWSPREVIOUS'),
     ).toHaveLength(1);
+  });
+});
+
+describe('reportFallbacks', () => {
+  it('warns naming the secret and the problem, and counts one SecretFallback, the metric the stacks alarm on', () => {
+    const warnings: unknown[][] = [];
+    const metrics: unknown[][] = [];
+    const report = reportFallbacks(
+      { warn: (...args: unknown[]) => warnings.push(args) } as never,
+      { addMetric: (...args: unknown[]) => metrics.push(args) } as never,
+    );
+
+    report({ secretName: 'continuity/dev/platform-token-key', problem: 'could not be read' });
+
+    expect(warnings).toEqual([
+      [
+        'serving with the last good value of a secret',
+        { secretName: 'continuity/dev/platform-token-key', problem: 'could not be read' },
+      ],
+    ]);
+    expect(metrics).toEqual([['SecretFallback', 'Count', 1]]);
   });
 });
