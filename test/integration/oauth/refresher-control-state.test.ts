@@ -54,7 +54,7 @@ describe('oauth refresher on the local ControlState', () => {
       .map((o) => o.result)
       .sort();
     expect(results).toEqual(['lease-held', 'refreshed'].sort());
-    expect(again.flat().every((o) => o.result === 'fresh')).toBe(true);
+    expect(again.flat().map((o) => o.result)).toEqual(['fresh', 'fresh', 'fresh', 'fresh']);
     expect(response.status).toBe(200); // encrypted by one region's refresher, decrypted in B
     expect(h.publisher.published.filter((e) => e.DetailType === 'PlatformTokenRefreshed')).toHaveLength(2);
   });
@@ -69,7 +69,11 @@ describe('oauth refresher on the local ControlState', () => {
     const whileHeld = await refreshOrgs(inB, h.clock.t + 29_999);
     const afterLapse = await refreshOrgs(inB, h.clock.t + 30_000);
     // Assess
-    expect(dead).not.toBeNull();
+    expect(dead).toEqual({
+      name: 'oauth-east',
+      holder: 'refresher-a-crashed',
+      expiresAt: h.clock.t + 30_000,
+    });
     expect(whileHeld.find((o) => o.org === 'east')?.result).toBe('lease-held');
     expect(afterLapse.find((o) => o.org === 'east')?.result).toBe('refreshed');
     expect(h.platform.tokenRequests('east')).toBe(1);
