@@ -8,10 +8,10 @@ import { dynamoDocClientFor } from '../functions/shared/clients.js';
 import { contextCacheKeys, crmEventKeys } from '../functions/shared/keys.js';
 import { secretNames } from '../functions/shared/names.js';
 import { memoryPublisher } from '../functions/shared/publisher.js';
-import { loadRuntimeConfig } from '../functions/shared/runtime-config.js';
 import { staticSecrets } from '../functions/shared/secrets.js';
 import { startLocalWorld } from '../local/dynamo/world.js';
 import { lambdaContext, routeEvent } from '../test/functions/shared/lambda-fixtures.js';
+import { contextRuntimeConfig } from '../test/integration/context/harness.js';
 import { median, report, timeSideBySide } from './harness.js';
 
 /**
@@ -62,14 +62,7 @@ export async function run(): Promise<string> {
   try {
     const region = world.regions[0] ?? '';
     const clock = { now: Date.now() };
-    const config = loadRuntimeConfig({
-      CONTINUITY_ENV: world.config.env,
-      AWS_REGION: region,
-      ACTIVE_REGIONS: world.config.regions.active.join(','),
-      WITNESS_REGION: world.config.regions.witness,
-      DYNAMODB_ENDPOINTS: world.regions.map((r) => `${r}=${world.region(r).endpoint}`).join(','),
-      CONTINUITY_SETTINGS: JSON.stringify({ context: world.config.context }),
-    });
+    const config = contextRuntimeConfig(world, region);
     const names = secretNames(config.env);
     const overrides = {
       secrets: staticSecrets({

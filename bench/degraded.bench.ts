@@ -1,12 +1,10 @@
-import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { contextRouteDeps } from '../functions/context/deps.js';
 import { createContextRoute, getContextRoute } from '../functions/context/routes.js';
-import { secretNames } from '../functions/shared/names.js';
 import { memoryPublisher } from '../functions/shared/publisher.js';
-import { loadRuntimeConfig } from '../functions/shared/runtime-config.js';
 import { DEFAULT_REFRESH_WAIT_MS, type SecretsReader, secretsReader } from '../functions/shared/secrets.js';
 import { type LocalWorld, startLocalWorld } from '../local/dynamo/world.js';
 import { lambdaContext, routeEvent } from '../test/functions/shared/lambda-fixtures.js';
+import { API_KEY, contextRuntimeConfig, mutableSecretsManager } from '../test/integration/context/harness.js';
 import { median, report, timeSideBySide } from './harness.js';
 
 /**
@@ -20,8 +18,6 @@ import { median, report, timeSideBySide } from './harness.js';
  */
 
 const RUNS = Number(process.env.BENCH_DEGRADED_RUNS ?? 30);
-const API_KEY = 'bench-api-key-0123456789';
-const TOKEN_SECRET = 'bench-token-secret-0123456789abcdef0123456789';
 const TTL_STEP_MS = 61_000;
 
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -30,36 +26,8 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const invocation = lambdaContext('bench');
 
-/** Secrets Manager as a map; `hang` makes reads wait until `release` (the SDK's own timeout, here on demand). */
-function secretsManager(env: string) {
-  const names = secretNames(env);
-  const values: Record<string, string> = {
-    [names.apiKeys]: JSON.stringify({ keys: [API_KEY] }),
-    [names.tokenKey]: JSON.stringify({ keys: [TOKEN_SECRET] }),
-  };
-  const state: { hang: boolean; release: () => void } = { hang: false, release: () => {} };
-  const client = {
-    send: (command: GetSecretValueCommand) => {
-      if (state.hang) {
-        return new Promise((_, reject) => {
-          state.release = () => reject(new Error('TimeoutError'));
-        });
-      }
-      return Promise.resolve({ SecretString: values[command.input.SecretId ?? ''], $metadata: {} });
-    },
-  } as unknown as Pick<SecretsManagerClient, 'send'>;
-  return { names, values, state, client };
-}
-
 function api(world: LocalWorld, region: string, clock: { now: number }, secrets: SecretsReader) {
-  const config = loadRuntimeConfig({
-    CONTINUITY_ENV: world.config.env,
-    AWS_REGION: region,
-    ACTIVE_REGIONS: world.config.regions.active.join(','),
-    WITNESS_REGION: world.config.regions.witness,
-    DYNAMODB_ENDPOINTS: world.regions.map((r) => `${r}=${world.region(r).endpoint}`).join(','),
-    CONTINUITY_SETTINGS: JSON.stringify({ context: world.config.context }),
-  });
+  const config = contextRuntimeConfig(world, region);
   const deps = contextRouteDeps(config, 'context-bench', {
     secrets,
     publisher: memoryPublisher(),
@@ -96,7 +64,8 @@ export async function run(): Promise<string> {
   try {
     const [regionA = '', regionB = ''] = world.regions;
     const clock = { now: Date.now() };
-    const sm = secretsManager(world.config.env);
+    const sm = mutableSecretsManager(world.config.env);
+    const [TOKEN_SECRET] = JSON.parse(sm.values[sm.names.tokenKey] ?? '{}').keys as string[];
     // The secrets' cache ages on a clock of its own, so the saved contexts do not expire meanwhile.
     const secretsClock = { now: clock.now };
     const secrets = secretsReader(sm.client, { now: () => secretsClock.now });

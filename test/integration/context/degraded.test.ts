@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { secretNames } from '../../../functions/shared/names.js';
 import { SECRET_FALLBACK_METRIC } from '../../../functions/shared/secrets.js';
 import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
 import {
   API_KEY,
-  apiSecretValues,
   type Clock,
   eventually,
   hasContext,
+  mutableSecretsManager,
   type RegionApi,
   regionApi,
 } from './harness.js';
@@ -27,28 +25,12 @@ let regionB: string;
 let a: RegionApi;
 let b: RegionApi;
 
-/** Secrets Manager as a map the test rotates; `hang` makes every read wait forever. */
-function secretsManager(env: string) {
-  const names = secretNames(env);
-  const values = apiSecretValues(env);
-  const state = { hang: false };
-  const client = {
-    send: async (command: GetSecretValueCommand) => {
-      if (state.hang) return new Promise(() => undefined);
-      const value = values[command.input.SecretId ?? ''];
-      if (value === undefined) throw new Error('ResourceNotFoundException');
-      return { SecretString: value, $metadata: {} };
-    },
-  } as unknown as Pick<SecretsManagerClient, 'send'>;
-  return { names, values, state, client };
-}
-
-let sm: ReturnType<typeof secretsManager>;
+let sm: ReturnType<typeof mutableSecretsManager>;
 
 beforeAll(async () => {
   world = await startLocalWorld({ env: 'dev' });
   [regionA = '', regionB = ''] = world.regions;
-  sm = secretsManager(world.config.env);
+  sm = mutableSecretsManager(world.config.env);
   a = regionApi(world, regionA, clock, { secretsClient: sm.client });
   b = regionApi(world, regionB, clock);
 });
@@ -100,6 +82,7 @@ describe('a rotated secret that cannot be used', () => {
 
     const saved = await a.save(sampleContext()).finally(() => {
       sm.state.hang = false;
+      sm.state.release();
     });
 
     expect(saved.status).toBe(201);

@@ -1,3 +1,4 @@
+import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { contextRouteDeps, type DepsOverrides, webhookRouteDeps } from '../../../functions/context/deps.js';
@@ -49,6 +50,41 @@ export interface Response {
   readonly headers: Record<string, unknown>;
 }
 
+/** The Lambda environment a context function of `region` gets in the local world, parsed. */
+export function contextRuntimeConfig(world: LocalWorld, region: string) {
+  return loadRuntimeConfig({
+    CONTINUITY_ENV: world.config.env,
+    AWS_REGION: region,
+    ACTIVE_REGIONS: world.config.regions.active.join(','),
+    WITNESS_REGION: world.config.regions.witness,
+    DYNAMODB_ENDPOINTS: world.regions.map((r) => `${r}=${world.region(r).endpoint}`).join(','),
+    CONTINUITY_SETTINGS: JSON.stringify({ context: world.config.context }),
+  });
+}
+
+/**
+ * Secrets Manager as a map a test rotates (values as {@link apiSecretValues}); while `state.hang` is set a
+ * read waits until `state.release()` (the SDK's own timeout, on demand).
+ */
+export function mutableSecretsManager(env: string) {
+  const names = secretNames(env);
+  const values = apiSecretValues(env);
+  const state: { hang: boolean; release: () => void } = { hang: false, release: () => {} };
+  const client = {
+    send: (command: GetSecretValueCommand) => {
+      if (state.hang) {
+        return new Promise((_, reject) => {
+          state.release = () => reject(new Error('TimeoutError'));
+        });
+      }
+      const value = values[command.input.SecretId ?? ''];
+      if (value === undefined) return Promise.reject(new Error('ResourceNotFoundException'));
+      return Promise.resolve({ SecretString: value, $metadata: {} });
+    },
+  } as unknown as Pick<SecretsManagerClient, 'send'>;
+  return { names, values, state, client };
+}
+
 export function regionApi(
   world: LocalWorld,
   region: string,
@@ -56,15 +92,7 @@ export function regionApi(
   /** A Secrets Manager stand-in to read the secrets from, through the functions' own cached reader. */
   extra: Pick<DepsOverrides, 'secretsClient'> = {},
 ) {
-  const endpoints = world.regions.map((r) => `${r}=${world.region(r).endpoint}`).join(',');
-  const config = loadRuntimeConfig({
-    CONTINUITY_ENV: world.config.env,
-    AWS_REGION: region,
-    ACTIVE_REGIONS: world.config.regions.active.join(','),
-    WITNESS_REGION: world.config.regions.witness,
-    DYNAMODB_ENDPOINTS: endpoints,
-    CONTINUITY_SETTINGS: JSON.stringify({ context: world.config.context }),
-  });
+  const config = contextRuntimeConfig(world, region);
   const publisher = memoryPublisher();
   const overrides = {
     ...(extra.secretsClient ? extra : { secrets: apiSecrets(config.env) }),
