@@ -32,27 +32,46 @@ function errorName(error: unknown): string | undefined {
 }
 
 export interface CompareAndSetOptions {
-  /** Attempts in all, the first included. @default 5 */
+  /** Attempts lost to a concurrent writer, the first included. @default 5 */
   readonly attempts?: number;
   /** Backoff before attempt n is `baseDelayMs * 2^(n-2)` with full jitter. @default 20 */
   readonly baseDelayMs?: number;
+  /**
+   * How long throttling may go on before giving up, from the first throttled attempt. Throttling is
+   * not a race (re-reading sooner does not help) and DynamoDB's lasts seconds, not milliseconds, so
+   * throttled attempts do not count against `attempts`; they back off up to `maxThrottleDelayMs`
+   * until this much time has passed. @default 10000
+   */
+  readonly throttleBudgetMs?: number;
+  /** @default 1000 */
+  readonly maxThrottleDelayMs?: number;
   /** @default setTimeout - injectable so tests run without waiting */
   readonly sleep?: (ms: number) => Promise<void>;
   /** @default Math.random */
   readonly random?: () => number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
-/** A compare-and-set attempt: `write` lost to a concurrent writer every time it tried. */
+/** A compare-and-set attempt: `write` lost to a concurrent writer, or stayed throttled, every time it tried. */
 export class CompareAndSetExhausted extends Error {
-  constructor(readonly attempts: number) {
-    super(`compare-and-set lost to concurrent writers ${attempts} times`);
+  constructor(
+    readonly attempts: number,
+    readonly throttled = false,
+  ) {
+    super(
+      throttled
+        ? `compare-and-set throttled on all of ${attempts} attempts`
+        : `compare-and-set lost to concurrent writers ${attempts} times`,
+    );
     this.name = 'CompareAndSetExhausted';
   }
 }
 
 /**
- * Read, decide, write with a condition; on a lost race (condition failed, replicated write conflict,
- * throttling) read again and decide again. `attempt` returns the value to keep; it may return without
+ * Read, decide, write with a condition; on a lost race (condition failed, replicated write conflict)
+ * read again and decide again, up to `attempts`; while throttled, back off and retry for up to
+ * `throttleBudgetMs`. `attempt` returns the value to keep; it may return without
  * writing (nothing to change). Other errors (a region without quorum, a timeout) go straight to the
  * caller: those are the caller's fencing signal, not a race.
  *
@@ -68,21 +87,37 @@ export async function compareAndSet<T>(
   attempt: () => Promise<T>,
   opts: CompareAndSetOptions = {},
 ): Promise<T> {
-  const { attempts, baseDelayMs, sleep, random } = {
+  const { attempts, baseDelayMs, throttleBudgetMs, maxThrottleDelayMs, sleep, random, now } = {
     attempts: 5,
     baseDelayMs: 20,
+    throttleBudgetMs: 10_000,
+    maxThrottleDelayMs: 1000,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
+    now: Date.now,
     ...opts,
   };
-  for (let n = 1; ; n++) {
+  let races = 0;
+  let throttles = 0;
+  let throttledSince: number | undefined;
+  for (;;) {
     try {
       return await attempt();
     } catch (error) {
-      const raced = isConditionFailed(error) || isWriteConflict(error) || isThrottled(error);
-      if (!raced) throw error;
-      if (n >= attempts) throw new CompareAndSetExhausted(n);
-      await sleep(Math.floor(random() * baseDelayMs * 2 ** (n - 1)));
+      if (isThrottled(error)) {
+        throttles++;
+        throttledSince ??= now();
+        if (now() - throttledSince >= throttleBudgetMs) {
+          throw new CompareAndSetExhausted(races + throttles, true);
+        }
+        const ceiling = Math.min(maxThrottleDelayMs, baseDelayMs * 2 ** (throttles - 1));
+        await sleep(Math.floor(random() * ceiling));
+        continue;
+      }
+      if (!isConditionFailed(error) && !isWriteConflict(error)) throw error;
+      races++;
+      if (races >= attempts) throw new CompareAndSetExhausted(races + throttles);
+      await sleep(Math.floor(random() * baseDelayMs * 2 ** (races - 1)));
     }
   }
 }

@@ -96,4 +96,74 @@ describe('compareAndSet', () => {
     ).rejects.toBeInstanceOf(CompareAndSetExhausted);
     expect(waits).toEqual([50, 100, 200]);
   });
+
+  it('keeps retrying through throttling longer than the race attempts, within the throttle budget', async () => {
+    // Prepare: 12 throttled attempts (more than `attempts`), each wait advancing a fake clock
+    let clock = 0;
+    let calls = 0;
+    const waits: number[] = [];
+    const opts = {
+      attempts: 3,
+      baseDelayMs: 100,
+      throttleBudgetMs: 10_000,
+      maxThrottleDelayMs: 800,
+      random: () => 1,
+      now: () => clock,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    };
+
+    // Act
+    const result = await compareAndSet(async () => {
+      calls++;
+      if (calls <= 12) throw named('ProvisionedThroughputExceededException');
+      return 'written';
+    }, opts);
+
+    // Assess: exponential up to the cap, and the write lands once throttling stops
+    expect(result).toBe('written');
+    expect(calls).toBe(13);
+    expect(waits.slice(0, 5)).toEqual([100, 200, 400, 800, 800]);
+    expect(Math.max(...waits)).toBe(800);
+  });
+
+  it('gives up with a throttled CompareAndSetExhausted once throttling outlasts the budget', async () => {
+    let clock = 0;
+    let calls = 0;
+    const failure = compareAndSet(
+      async () => {
+        calls++;
+        throw named('ThrottlingException');
+      },
+      {
+        throttleBudgetMs: 2000,
+        maxThrottleDelayMs: 500,
+        random: () => 1,
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+    );
+    await expect(failure).rejects.toMatchObject({ name: 'CompareAndSetExhausted', throttled: true });
+    // 20, 40, 80, 160, 320, 500, 500, 500 ms of waits reach 2,120 ms: the ninth attempt is the last
+    expect(calls).toBe(9);
+  });
+
+  it('counts only lost races against the attempts when throttling and races interleave', async () => {
+    const errors = ['ThrottlingException', 'ConditionalCheckFailedException', 'ThrottlingException'];
+    let calls = 0;
+    const result = await compareAndSet(
+      async () => {
+        calls++;
+        const e = errors.shift();
+        if (e) throw named(e);
+        return calls;
+      },
+      { ...noWait, attempts: 2 },
+    );
+    expect(result).toBe(4);
+  });
 });

@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildEvent } from '../../../functions/shared/events.js';
 import { alarmNames } from '../../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../../functions/shared/runtime-config.js';
 import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
@@ -78,6 +79,48 @@ describe('quorum and health endpoint handlers in us-east-1', () => {
     expect((await store.readDecision())?.decision.epoch).toBe(1);
     expect(answer.statusCode).toBe(503);
     expect(JSON.parse(answer.body)).toEqual({ region: A, inRotation: false, reason: 'SipUnhealthy' });
+  });
+
+  it('stores a vote that arrives while ControlState writes are throttled for seconds, without failing', async () => {
+    // Prepare: throttling outlasts the five race attempts (about 0.3 s of back-off) several times over.
+    const entry = buildEvent(
+      'RegionHealthVote',
+      {
+        observer: OBSERVERS[0],
+        targetRegion: A,
+        healthy: false,
+        healthyTargets: 0,
+        totalTargets: 2,
+        incarnation: 1,
+        seq: 1,
+        reason: 'edges answer 503',
+      },
+      { originRegion: A, now: Date.now(), eventBusName: 'continuity-dev' },
+    );
+    const event = {
+      source: entry.Source,
+      'detail-type': entry.DetailType,
+      id: 'eb-1',
+      detail: JSON.parse(entry.Detail),
+    };
+    world
+      .region(A)
+      .setFaults({ throttle: true, throttleWritesOnly: true, throttleTables: [world.tables.controlState] });
+    const lifted = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        world.region(A).setFaults({});
+        resolve();
+      }, 1500),
+    );
+    try {
+      // Act
+      await quorum(event, lambdaContext());
+    } finally {
+      await lifted;
+    }
+    // Assess
+    const votes = await storeFor(world, A).readVotes([A]);
+    expect(votes.map((v) => [v.observer, v.healthy, v.seq])).toEqual([[OBSERVERS[0], false, 1]]);
   });
 
   it('ignores the state changes of alarms it does not watch', async () => {
