@@ -20,6 +20,28 @@ export const platformOrgSchema = z
     regionHost: z.string().min(3).max(64),
     /** Secrets Manager secret `{clientId, clientSecret}`. @default `continuity/<env>/platform-client/<name>` */
     clientSecretName: z.string().min(1).max(512).optional(),
+    /**
+     * The active AWS region whose callers this org takes: its capacity feeds that region's snapshots and
+     * its directory entries. @default the AWS region the platform region runs in (mypurecloud.com: us-east-1)
+     */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1')
+      .optional(),
+    /**
+     * The org's EventBridge partner event source (its Amazon EventBridge integration), e.g.
+     * `aws.partner/genesys.com/cloud/<org id>/<integration name>`; the stack of the org's region
+     * creates the partner event bus of that name and routes capacity topics from it. Without it no
+     * rule is attached and capacity comes from reconciliation alone.
+     */
+    eventSourceName: z
+      .string()
+      .max(256)
+      .regex(
+        /^aws\.partner\/genesys\.com\/[\w./-]+$/,
+        'must be the partner event source name, aws.partner/genesys.com/...',
+      )
+      .optional(),
     // Derived, never typed: accepted only when equal to what regionHost gives, so a parsed config (the
     // functions' runtime settings) parses again to itself.
     loginHost: z.string().optional(),
@@ -27,7 +49,7 @@ export const platformOrgSchema = z
   })
   .transform((org, ctx) => {
     try {
-      const { regionHost, loginHost, apiHost } = platformHosts(org.regionHost);
+      const { regionHost, loginHost, apiHost, awsRegion } = platformHosts(org.regionHost);
       for (const [field, given, derived] of [
         ['loginHost', org.loginHost, loginHost],
         ['apiHost', org.apiHost, apiHost],
@@ -40,7 +62,7 @@ export const platformOrgSchema = z
           });
         }
       }
-      return { ...org, regionHost, loginHost, apiHost };
+      return { ...org, regionHost, loginHost, apiHost, region: org.region ?? awsRegion };
     } catch {
       ctx.addIssue({
         code: 'custom',
@@ -64,3 +86,37 @@ export const platformSchema = z.strictObject({
 
 export type PlatformOrgConfig = z.output<typeof platformOrgSchema>;
 export type PlatformConfig = z.output<typeof platformSchema>;
+
+/**
+ * Cross-field rules of `platform.orgs` against the active regions: an org whose events are wired
+ * (`eventSourceName`) must take an active region's callers, and one region takes one org's events.
+ */
+export function checkPlatformOrgs(
+  platform: PlatformConfig,
+  active: readonly string[],
+  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string }): void },
+): void {
+  const sourced = new Map<string, string>();
+  platform.orgs.forEach((org, i) => {
+    if (active.includes(org.region)) {
+      if (org.eventSourceName === undefined) return;
+      const other = sourced.get(org.region);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['platform', 'orgs', i, 'eventSourceName'],
+          message: `org ${other} already feeds ${org.region}'s capacity; one org per region`,
+        });
+      }
+      sourced.set(org.region, org.name);
+      return;
+    }
+    if (org.eventSourceName !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['platform', 'orgs', i, 'region'],
+        message: `is ${org.region}, not an active region (${active.join(', ')}); set region to the active region whose callers ${org.name} takes`,
+      });
+    }
+  });
+}

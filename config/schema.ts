@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { platformSchema } from './platform-schema.js';
+import { checkPlatformOrgs, platformSchema } from './platform-schema.js';
+import { routingSchema } from './routing-schema.js';
 
 /**
  * DynamoDB multi-Region strong consistency (MRSC) is offered only inside these
@@ -73,11 +74,6 @@ export const contextSchema = z.strictObject({
   maxWebhookBytes: z.number().int().min(1024).max(1_000_000).default(65_536),
 });
 
-export const routingSchema = z.strictObject({
-  maxOverflowPercentage: z.number().min(0).max(100).default(20),
-  fallbackQueue: z.string().min(1).default('FALLBACK_QUEUE'),
-});
-
 export const dnsSchema = z.strictObject({
   zoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS zone name such as cc.example.com'),
   hostedZoneId: z
@@ -101,7 +97,7 @@ export const apiSchema = z.strictObject({
   /** Default route limit: any route without an entry in `routes`. */
   throttleRateLimit: z.number().int().min(1).default(200),
   throttleBurstLimit: z.number().int().min(1).default(400),
-  /** Per-route limits; lib/constructs/api-routes.ts names the route of each (`routingResolve` comes next). */
+  /** Per-route limits; lib/constructs/api-routes.ts names the route of each. */
   routes: z
     .strictObject({
       /** `POST /contexts`: one save per transfer. @default 50 rps, burst 100 */
@@ -110,6 +106,8 @@ export const apiSchema = z.strictObject({
       contextsRead: routeThrottleSchema.prefault({ rateLimit: 100, burstLimit: 200 }),
       /** `POST /webhooks/crm`: several events per conversation, in bursts. @default 100 rps, burst 200 */
       crmWebhook: routeThrottleSchema.prefault({ rateLimit: 100, burstLimit: 200 }),
+      /** `POST /routing/resolve`: one or two per inbound call. @default 100 rps, burst 200 */
+      routingResolve: routeThrottleSchema.prefault({ rateLimit: 100, burstLimit: 200 }),
     })
     .prefault({}),
 });
@@ -239,6 +237,7 @@ export const configSchema = z
         message: `${c.api.throttleBurstLimit} is below throttleRateLimit (${c.api.throttleRateLimit}); the burst must be at least the rate`,
       });
     }
+    checkPlatformOrgs(c.platform, c.regions.active, ctx);
     for (const [route, limits] of Object.entries(c.api.routes)) {
       if (limits.burstLimit < limits.rateLimit) {
         ctx.addIssue({
@@ -252,6 +251,8 @@ export const configSchema = z
 
 export type { PlatformConfig, PlatformOrgConfig } from './platform-schema.js';
 export { platformSchema } from './platform-schema.js';
+export type { RoutingConfig } from './routing-schema.js';
+export { routingSchema } from './routing-schema.js';
 export type ContinuityConfig = z.infer<typeof configSchema>;
 export type SipTargetConfig = z.infer<typeof sipTargetSchema>;
 export type ReplicationConfig = z.infer<typeof replicationSchema>;

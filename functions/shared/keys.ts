@@ -14,9 +14,11 @@
  * | ControlState (or witness table) | monitor lease / counters | `MONITOR#<observer>` | `LEASE` / `COUNTERS` |
  * | ControlState | operator override | `OVERRIDE#<region>` | `CURRENT` |
  * | ControlState | lag samples | `LAG#<region>` | `CURRENT` |
- * | ControlState | capacity snapshot | `CAPACITY#<queue>` | `<region>` |
- * | ControlState | directory entry | `DIR#<logicalQueue>` | `<region>` |
- * | ControlState | routing assignment | `ASSIGN#<conversationId>` | `CURRENT` |
+ * | ControlState | capacity: a queue member / what reconciliation observed | `CAPACITY#<region>#<queueId>` | `MEMBER#<userId>` / `OBSERVED` |
+ * | ControlState | capacity: an agent's status, presence and queues | `AGENT#<region>#<userId>` | `CURRENT` |
+ * | ControlState | directory entry | `DIRECTORY` | `QUEUE#<logicalQueue>` |
+ * | ControlState | routing assignment (one answer per conversation) | `ASSIGN#<conversationId>` | `CURRENT` |
+ * | ControlState | overflow window: resolves per minute | `OVERFLOW#<callerRegion>` | `<minute start, epoch ms>` |
  * | ControlState | named lease | `LEASE#<name>` | `CURRENT` |
  */
 
@@ -121,15 +123,36 @@ export const controlKeys = {
   }),
   override: (region: string): ItemKey => ({ pk: `OVERRIDE#${part('region', region)}`, sk: 'CURRENT' }),
   lag: (region: string): ItemKey => ({ pk: `LAG#${part('region', region)}`, sk: 'CURRENT' }),
-  capacityOf: (queue: string): PartitionKey => ({ pk: `CAPACITY#${part('queue', queue)}` }),
-  capacity: (queue: string, region: string): ItemKey => ({
-    pk: `CAPACITY#${part('queue', queue)}`,
-    sk: part('region', region),
+  /** Every directory entry (Query this partition to list them). */
+  directory: (): PartitionKey => ({ pk: 'DIRECTORY' }),
+  /** One logical queue's directory entry (its per-region targets, skills, fallback, lock, version). */
+  directoryEntry: (logicalQueue: string): ItemKey => ({
+    pk: 'DIRECTORY',
+    sk: `QUEUE#${part('logicalQueue', logicalQueue)}`,
   }),
-  directoryOf: (logicalQueue: string): PartitionKey => ({ pk: `DIR#${part('logicalQueue', logicalQueue)}` }),
-  directory: (logicalQueue: string, region: string): ItemKey => ({
-    pk: `DIR#${part('logicalQueue', logicalQueue)}`,
-    sk: part('region', region),
+  /** One platform queue's capacity in one region: a MEMBER#<userId> item per agent and the OBSERVED item. */
+  capacityOf: (region: string, queueId: string): PartitionKey => ({
+    pk: `CAPACITY#${part('region', region)}#${part('queueId', queueId)}`,
+  }),
+  capacityMember: (region: string, queueId: string, userId: string): ItemKey => ({
+    pk: `CAPACITY#${part('region', region)}#${part('queueId', queueId)}`,
+    sk: `MEMBER#${part('userId', userId)}`,
+  }),
+  /** What the last reconciliation observed for the queue (waiting, handle time, counts). */
+  capacityObserved: (region: string, queueId: string): ItemKey => ({
+    pk: `CAPACITY#${part('region', region)}#${part('queueId', queueId)}`,
+    sk: 'OBSERVED',
+  }),
+  /** One agent's routing status, presence and queues in a region (which member items a status event updates). */
+  capacityAgent: (region: string, userId: string): ItemKey => ({
+    pk: `AGENT#${part('region', region)}#${part('userId', userId)}`,
+    sk: 'CURRENT',
+  }),
+  /** The caller region's resolve counts per minute: the overflow cap's sliding window. */
+  overflowWindow: (region: string): PartitionKey => ({ pk: `OVERFLOW#${part('region', region)}` }),
+  overflowBucket: (region: string, minuteStartMs: number): ItemKey => ({
+    pk: `OVERFLOW#${part('region', region)}`,
+    sk: String(minuteStartMs).padStart(15, '0'),
   }),
   assignment: (conversationId: string): ItemKey => ({
     pk: `ASSIGN#${part('conversationId', conversationId)}`,

@@ -205,6 +205,7 @@ describe('parseConfig', () => {
         contextsSave: { rateLimit: 50, burstLimit: 100 },
         contextsRead: { rateLimit: 100, burstLimit: 200 },
         crmWebhook: { rateLimit: 100, burstLimit: 200 },
+        routingResolve: { rateLimit: 100, burstLimit: 200 },
       },
     });
     expect(config.concurrency).toEqual({ healthEndpoint: 10, monitor: 3, quorum: 10 });
@@ -259,14 +260,29 @@ describe('platform.orgs', () => {
         regionHost: 'mypurecloud.com',
         loginHost: 'login.mypurecloud.com',
         apiHost: 'api.mypurecloud.com',
+        region: 'us-east-1',
       },
       {
         name: 'west',
         regionHost: 'usw2.pure.cloud',
         loginHost: 'login.usw2.pure.cloud',
         apiHost: 'api.usw2.pure.cloud',
+        region: 'us-west-2',
       },
     ]);
+  });
+
+  it('takes an explicit region for an org whose platform region is not an active region', () => {
+    const raw = withChange('platform.orgs', [
+      {
+        name: 'east',
+        regionHost: 'cac1.pure.cloud',
+        region: 'us-east-1',
+        eventSourceName: 'aws.partner/genesys.com/cloud/0a1b2c3d-0000-4000-8000-000000000001/capacity',
+      },
+    ]);
+
+    expect(parseConfig(raw, 'test').platform.orgs[0]).toMatchObject({ region: 'us-east-1' });
   });
 
   it('parses its own output again to the same value (the functions re-read their settings)', () => {
@@ -303,6 +319,39 @@ describe('platform.orgs', () => {
         ],
       },
       /org names must be unique/,
+    ],
+    [
+      'an event source on an org whose region is not active',
+      {
+        orgs: [
+          {
+            name: 'a',
+            regionHost: 'cac1.pure.cloud',
+            eventSourceName: 'aws.partner/genesys.com/cloud/org/capacity',
+          },
+        ],
+      },
+      /platform\.orgs\.0\.region = missing: is ca-central-1, not an active region \(us-east-1, us-west-2\); set region/,
+    ],
+    [
+      'two orgs feeding one region',
+      {
+        orgs: [
+          { name: 'a', regionHost: 'mypurecloud.com', eventSourceName: 'aws.partner/genesys.com/cloud/a/x' },
+          {
+            name: 'b',
+            regionHost: 'usw2.pure.cloud',
+            region: 'us-east-1',
+            eventSourceName: 'aws.partner/genesys.com/cloud/b/x',
+          },
+        ],
+      },
+      /platform\.orgs\.1\.eventSourceName = "aws\.partner\/genesys\.com\/cloud\/b\/x": org a already feeds us-east-1's capacity/,
+    ],
+    [
+      'an event source that is not a partner source',
+      { orgs: [{ name: 'a', regionHost: 'mypurecloud.com', eventSourceName: 'cc.continuity' }] },
+      /eventSourceName = "cc\.continuity": must be the partner event source name/,
     ],
     [
       'a login host that is not the region host one',
