@@ -22,6 +22,7 @@ Usage:
   npx cc-continuity drain  --env <env> --region <r> --reason "..." [--force]
   npx cc-continuity pin    --env <env> --region <r> --reason "..."
   npx cc-continuity resume --env <env> --region <r>
+  npx cc-continuity directory set|get|list|import|export --env <env> ...
 
 Commands:
   status   each region's rotation, the votes behind it, replication lag, overrides and the last change
@@ -29,6 +30,9 @@ Commands:
            unless --force)
   pin      keep a region in rotation whatever the probes say
   resume   remove the override: the quorum rule decides again
+  directory
+           the queue directory: each logical queue's platform queue id and transfer address per
+           region (npx cc-continuity directory --help)
 
 Options:
   --env <env>              environment (config/<env>.json)                       required
@@ -51,6 +55,11 @@ announced on the ${busName('<env>')} bus like any other (RegionRotationChanged).
 class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'directory') {
+    // Its own options and help; loaded only when used.
+    const { directoryCommand } = await import('./cli-directory.js');
+    return directoryCommand(argv.slice(1));
+  }
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
