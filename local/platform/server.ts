@@ -2,17 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PlatformHttp } from '../../functions/oauth/http.js';
+import {
+  AGGREGATES_PATH,
+  aggregates,
+  type LocalQueueState,
+  MEMBERS_ROUTE,
+  membersPage,
+  OBSERVATIONS_PATH,
+  observations,
+} from './queues.js';
 
 /**
  * The platform (Genesys Cloud) on loopback for N organizations, each in its own "region": its token
- * endpoint `POST https://<loginHost>/oauth/token` (client credentials, HTTP Basic) and one API route,
- * `POST https://<apiHost>/api/v2/analytics/queues/observations/query` (the queue observations query
- * routing's capacity reconciliation will call). A token is valid only on its own org's API host, as on
- * the platform; another org's token, an expired or a revoked one gets 401.
+ * endpoint `POST https://<loginHost>/oauth/token` (client credentials, HTTP Basic) and the API routes
+ * routing's capacity reconciliation calls, answering in the documented shapes
+ * (docs/research/genesys-routing-facts.md 2d, 3a, 3b) from the queue state a test sets with `setQueue`:
+ * `GET /api/v2/routing/queues/{id}/members` (paged, `expand=skills`, `expand=routingStatus`),
+ * `POST /api/v2/analytics/queues/observations/query` and
+ * `POST /api/v2/analytics/conversations/aggregates/query` (`tHandle`). A token is valid only on its own
+ * org's API host, as on the platform; another org's token, an expired or a revoked one gets 401.
  *
  * Hosts are emulated by path: `baseUrl(host)` is `<endpoint>/<host>`, so callers keep using real host
  * names through the `PlatformHttp` port and no DNS is needed. Faults (status, count, Retry-After) can be
- * injected per org on either route; every request is counted.
+ * injected per org on the token route or on every API route; every request is counted.
  */
 
 export interface LocalPlatformOrg {
@@ -31,9 +43,11 @@ export interface Fault {
   readonly times?: number;
   readonly retryAfter?: string;
   readonly body?: unknown;
+  /** Only requests to this path (e.g. AGGREGATES_PATH) get the fault. @default every path of the route */
+  readonly path?: string;
 }
 
-export const OBSERVATIONS_PATH = '/api/v2/analytics/queues/observations/query';
+export { AGGREGATES_PATH, type LocalQueueMember, type LocalQueueState, OBSERVATIONS_PATH } from './queues.js';
 
 export interface LocalPlatform {
   readonly endpoint: string;
@@ -49,6 +63,8 @@ export interface LocalPlatform {
   /** Invalidates every token issued to the org so far (the next API call answers 401). */
   revokeTokens(org: string): void;
   setTokenLifetime(org: string, seconds: number): void;
+  /** Sets (null: removes) a queue of the org; a queue not set answers 404 on its members route. */
+  setQueue(org: string, queueId: string, state: LocalQueueState | null): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +75,7 @@ interface OrgState {
   apiRequests: number;
   tokenFault: { fault: Fault; left: number } | null;
   apiFault: { fault: Fault; left: number } | null;
+  queues: Map<string, LocalQueueState>;
 }
 
 /**
@@ -82,6 +99,7 @@ export async function startLocalPlatform(options: {
         apiRequests: 0,
         tokenFault: null,
         apiFault: null,
+        queues: new Map(),
       },
     ]),
   );
@@ -100,9 +118,10 @@ export async function startLocalPlatform(options: {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(text);
   };
-  const takeFault = (slot: 'tokenFault' | 'apiFault', org: OrgState) => {
+  const takeFault = (slot: 'tokenFault' | 'apiFault', org: OrgState, path?: string) => {
     const f = org[slot];
     if (f === null || f.left <= 0) return null;
+    if (f.fault.path !== undefined && f.fault.path !== path) return null;
     f.left--;
     return f.fault;
   };
@@ -135,23 +154,41 @@ export async function startLocalPlatform(options: {
     reply(res, 200, { access_token: token, token_type: 'bearer', expires_in: org.lifetime });
   };
 
-  const onApi = (req: IncomingMessage, res: ServerResponse, org: OrgState) => {
+  const onApi = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    org: OrgState,
+    url: URL,
+    path: string,
+    body: string,
+  ) => {
     org.apiRequests++;
     const auth = String(req.headers.authorization ?? '');
     const grant = auth.startsWith('Bearer ') ? tokens.get(auth.slice(7)) : undefined;
     if (grant === undefined || grant.org !== org.spec.name || grant.expiresAt <= now()) {
       return reply(res, 401, { status: 401, message: 'authentication required' });
     }
-    const fault = takeFault('apiFault', org);
+    const fault = takeFault('apiFault', org, path);
     if (fault) return sendFault(res, fault);
-    reply(
-      res,
-      200,
-      { results: [{ group: { queueId: `queue-${org.spec.name}` }, data: [] }] },
-      {
-        'x-local-org': org.spec.name,
-      },
-    );
+    const headers = { 'x-local-org': org.spec.name };
+    const members = MEMBERS_ROUTE.exec(path);
+    if (members) {
+      const answer = membersPage(org.queues, decodeURIComponent(members[1] ?? ''), url);
+      return answer === null
+        ? reply(res, 404, { status: 404, code: 'not.found', message: 'queue not found' }, headers)
+        : reply(res, 200, answer, headers);
+    }
+    let query: Record<string, unknown>;
+    try {
+      query = (JSON.parse(body || '{}') ?? {}) as Record<string, unknown>;
+    } catch {
+      return reply(res, 400, { status: 400, message: 'body is not JSON' }, headers);
+    }
+    if (path === OBSERVATIONS_PATH) return reply(res, 200, observations(org.queues, query), headers);
+    if (typeof query.interval !== 'string' || !Array.isArray(query.metrics)) {
+      return reply(res, 400, { status: 400, message: 'interval and metrics are required' }, headers);
+    }
+    reply(res, 200, aggregates(org.queues, query), headers);
   };
 
   const server = createServer((req, res) => {
@@ -165,7 +202,10 @@ export async function startLocalPlatform(options: {
       const login = byHost(host, 'loginHost');
       const api = byHost(host, 'apiHost');
       if (login && req.method === 'POST' && path === '/oauth/token') return onToken(req, res, login, body);
-      if (api && req.method === 'POST' && path === OBSERVATIONS_PATH) return onApi(req, res, api);
+      const apiRoute =
+        (req.method === 'POST' && (path === OBSERVATIONS_PATH || path === AGGREGATES_PATH)) ||
+        (req.method === 'GET' && MEMBERS_ROUTE.test(path));
+      if (api && apiRoute) return onApi(req, res, api, url, path, body);
       reply(res, 404, { status: 404, message: `no route ${req.method} ${path} on ${host}` });
     });
   });
@@ -199,6 +239,10 @@ export async function startLocalPlatform(options: {
     },
     setTokenLifetime: (name, seconds) => {
       state(name).lifetime = seconds;
+    },
+    setQueue: (name, queueId, queue) => {
+      if (queue === null) state(name).queues.delete(queueId);
+      else state(name).queues.set(queueId, queue);
     },
     close: () =>
       new Promise((resolve) => {
