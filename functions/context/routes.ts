@@ -1,16 +1,13 @@
-import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { MiddyfiedHandler } from '@middy/core';
 import type { ContextConfig } from '../../config/schema.js';
-import type { ApiKeyEntry, ApiScope } from '../shared/api-keys.js';
-import { bearerAuth } from '../shared/bearer-auth.js';
-import { type Logger, type Metrics, MetricUnit } from '../shared/logger.js';
 import {
-  type HttpChainOptions,
-  type HttpEvent,
-  type HttpResult,
-  httpMiddlewares,
-  json,
-  parseBody,
-} from '../shared/middleware.js';
+  apiKeyGuard,
+  routeChain as chain,
+  type KeyedRouteDeps,
+  type RouteObservability,
+} from '../shared/api-route.js';
+import { MetricUnit } from '../shared/logger.js';
+import { type HttpEvent, type HttpResult, json, parseBody } from '../shared/middleware.js';
 import {
   type ContextServiceDeps,
   fetchContext,
@@ -26,41 +23,9 @@ import { acceptWebhook, type WebhookDeps } from './crm-webhook.js';
  * ContextCache or the token key; only GET reads the other region), and a bundle of its own.
  */
 
-export interface RouteObservability {
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  /** Current time, epoch ms. @default Date.now */
-  readonly now?: () => number;
-}
-
-export interface ContextRouteDeps extends Omit<ContextServiceDeps, 'logger'>, RouteObservability {
-  /** The bearer API keys valid now, with their scopes (`secrets.parsed(names.apiKeys, parseApiKeys)`). */
-  readonly apiKeys: () => Promise<readonly ApiKeyEntry[]>;
-}
+export interface ContextRouteDeps extends Omit<ContextServiceDeps, 'logger'>, KeyedRouteDeps {}
 
 export interface WebhookRouteDeps extends Omit<WebhookDeps, 'logger'>, RouteObservability {}
-
-/** The shared HTTP chain: our error mapping wraps everything below, auth included, so every failure gets our JSON shape. */
-function chain(
-  { logger, metrics }: RouteObservability,
-  options: Omit<HttpChainOptions, 'logger' | 'metrics'>,
-) {
-  return middy<HttpEvent, HttpResult>().use(httpMiddlewares({ logger, metrics, ...options }));
-}
-
-/**
- * The API-key check of a context route. Saving needs `contexts:write`, reading `contexts:read`: a token
- * is a bearer capability for one conversation, and a key that may only save cannot turn a token it
- * minted for any conversation id into that conversation's CRM-rebuilt data. The key's name (never the
- * key) goes on every log line of the request, so who saved or read what can be traced.
- */
-function apiKeyGuard(deps: ContextRouteDeps, scope: ApiScope) {
-  return bearerAuth({
-    keys: deps.apiKeys,
-    scope,
-    onKey: (entry) => deps.logger.appendKeys({ apiKeyName: entry.name }),
-  });
-}
 
 /** Whitespace and the expectedVersion field fit in this slack; the exact cap is on the context itself. */
 function bodyCap(settings: ContextConfig): number {

@@ -12,12 +12,12 @@ export interface ApiRoute {
 /**
  * Every route of the HTTP API by its name in `config.api.routes`. Adding a route to the schema without
  * adding it here fails the type check, so no route is left on the stage default by accident.
- * (`routingResolve: { method: POST, path: '/routing/resolve' }` joins when that route is built.)
  */
 export const API_ROUTES = {
   contextsSave: { method: apigwv2.HttpMethod.POST, path: '/contexts' },
   contextsRead: { method: apigwv2.HttpMethod.GET, path: '/contexts/{token}' },
   crmWebhook: { method: apigwv2.HttpMethod.POST, path: '/webhooks/crm' },
+  routingResolve: { method: apigwv2.HttpMethod.POST, path: '/routing/resolve' },
 } as const satisfies Readonly<Record<RouteName, ApiRoute>>;
 
 /** The API Gateway route key, e.g. `POST /contexts`. */

@@ -13,7 +13,7 @@ import type { ContinuityConfig } from '../../config/schema.js';
 import { contextCacheKeys, crmEventKeys } from '../../functions/shared/keys.js';
 import { secretNames, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
-import { API_ROUTES, routeThrottles } from './api-routes.js';
+import { API_ROUTES, type ApiRoute, routeKey, routeThrottles } from './api-routes.js';
 import { ContinuityFunction } from './continuity-function.js';
 import { allowItems, grantPutEvents, keyFamily } from './grants.js';
 import { secretFallbackAlarm } from './secret-fallback-alarm.js';
@@ -63,10 +63,16 @@ export class ContextApi extends Construct {
   public readonly webhookFunction: ContinuityFunction;
   /** One per function: it served with a last good secret value (a bad rotation or Secrets Manager out of reach). */
   public readonly secretFallbackAlarms: readonly cloudwatch.Alarm[];
+  private readonly routeSettings: Record<
+    string,
+    { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+  > = {};
+  private readonly throttles: ReturnType<typeof routeThrottles>;
 
   constructor(scope: Construct, id: string, props: ContextApiProps) {
     super(scope, id);
     const { config, peerRegion } = props;
+    this.throttles = routeThrottles(config);
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.region)) {
       throw new Error(`ContextApi ${this.node.path} needs a stack with a concrete region (env: { region })`);
@@ -190,33 +196,43 @@ export class ContextApi extends Construct {
       },
     });
 
-    const routes: [{ path: string; method: apigwv2.HttpMethod }, ContinuityFunction][] = [
-      [API_ROUTES.contextsSave, this.createFunction],
-      [API_ROUTES.contextsRead, this.getFunction],
-      [API_ROUTES.crmWebhook, this.webhookFunction],
-    ];
+    // Per-route throttles, so a flood on one route (answered 401 or not) cannot starve the others:
+    // each route's entry joins the stage's settings when the route is added (a setting for a route key
+    // that does not exist fails the deployment).
+    (this.stage.node.defaultChild as apigwv2.CfnStage).routeSettings = this.routeSettings;
+    this.addRoute(API_ROUTES.contextsSave, this.createFunction);
+    this.addRoute(API_ROUTES.contextsRead, this.getFunction);
+    this.addRoute(API_ROUTES.crmWebhook, this.webhookFunction);
+  }
+
+  /**
+   * Puts `fn` behind `route` (one of API_ROUTES, whose throttle the stage already carries). Every route
+   * authorizes in its function: a bearer API key with the route's scope, or the CRM webhook signature.
+   */
+  addRoute(route: ApiRoute, fn: ContinuityFunction): void {
     const stage = this.stage.node.defaultChild as apigwv2.CfnStage;
-    // Per-route throttles, so a flood on one route (answered 401 or not) cannot starve the others.
-    stage.routeSettings = routeThrottles(config);
-    for (const [{ path, method }, fn] of routes) {
-      const added = this.api.addRoutes({
-        path,
-        methods: [method],
-        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn, {
-          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-        }),
+    const throttle = this.throttles[routeKey(route)];
+    if (throttle === undefined)
+      throw new Error(`no throttle for ${routeKey(route)}; add the route to API_ROUTES`);
+    this.routeSettings[routeKey(route)] = throttle;
+    const added = this.api.addRoutes({
+      path: route.path,
+      methods: [route.method],
+      integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    for (const r of added) {
+      // Route settings name route keys: the routes must exist before the stage that throttles them.
+      stage.node.addDependency(r);
+      Validations.of(r).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Authorization is done in the function before any other work: /contexts and /routing routes require a bearer ' +
+          'API key with the route scope from Secrets Manager (constant-time compare, two keys valid for rotation); ' +
+          '/webhooks/crm requires an HMAC-SHA256 signature over timestamp and raw body with a 300 s replay window. ' +
+          'Both answer 401 otherwise.',
       });
-      for (const route of added) {
-        // Route settings name route keys: the routes must exist before the stage that throttles them.
-        stage.node.addDependency(route);
-        Validations.of(route).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'Authorization is done in the function before any other work: /contexts routes require a bearer API key ' +
-            'from Secrets Manager (constant-time compare, two keys valid for rotation); /webhooks/crm requires an ' +
-            'HMAC-SHA256 signature over timestamp and raw body with a 300 s replay window. Both answer 401 otherwise.',
-        });
-      }
     }
   }
 }

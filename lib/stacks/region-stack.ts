@@ -4,11 +4,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { stackNames, tableNames } from '../../functions/shared/names.js';
+import { API_ROUTES } from '../constructs/api-routes.js';
+import { Capacity } from '../constructs/capacity.js';
 import { ContextApi } from '../constructs/context-api.js';
 import { type BusForwarding, ContinuityBus } from '../constructs/continuity-bus.js';
 import { HealthMonitor } from '../constructs/health-monitor.js';
 import { OauthRefresher } from '../constructs/oauth-refresher.js';
 import { Quorum } from '../constructs/quorum.js';
+import { RoutingResolve } from '../constructs/routing-resolve.js';
 
 export interface RegionStackProps extends StackProps {
   readonly config: ContinuityConfig;
@@ -39,6 +42,10 @@ export class RegionStack extends Stack {
   public readonly quorum: Quorum;
   /** Keeps each platform org's OAuth token fresh (one refresher per active region, a lease per org). */
   public readonly oauthRefresher: OauthRefresher;
+  /** Capacity ingest (the org's partner event bus, when configured) and reconciliation of this region. */
+  public readonly capacity: Capacity;
+  /** `POST /routing/resolve` (on the context API) and the sweep of expired answers. */
+  public readonly routing: RoutingResolve;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, ...stackProps } = props;
@@ -75,5 +82,8 @@ export class RegionStack extends Stack {
     this.apiDomain = this.contextApi.domain;
     this.quorum = new Quorum(this, 'Quorum', { config, bus: this.bus.bus });
     this.oauthRefresher = new OauthRefresher(this, 'OauthRefresher', { config, bus: this.bus.bus });
+    this.capacity = new Capacity(this, 'Capacity', { config });
+    this.routing = new RoutingResolve(this, 'Routing', { config });
+    this.contextApi.addRoute(API_ROUTES.routingResolve, this.routing.resolveFunction);
   }
 }

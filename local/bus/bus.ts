@@ -1,7 +1,7 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { EventPublisher } from '../../functions/shared/publisher.js';
 import { matchesPattern } from './pattern.js';
-import type { SynthesizedRule } from './rules.js';
+import type { RuleBus, SynthesizedRule } from './rules.js';
 
 /** An event as EventBridge hands it to a Lambda target. */
 export interface DeliveredEvent {
@@ -64,6 +64,25 @@ export class LocalBus {
     }
   }
 
+  /**
+   * Puts platform events on `region`'s partner event bus, as the platform's EventBridge integration
+   * delivers them (the entries' `Source` is the partner event source).
+   */
+  async putPartner(region: string, entries: readonly PutEventsRequestEntry[]): Promise<void> {
+    for (const entry of entries) {
+      await this.deliver(region, 'partner', {
+        id: `local-${++this.sequence}`,
+        source: String(entry.Source),
+        'detail-type': String(entry.DetailType),
+        time: (entry.Time ?? new Date()).toISOString(),
+        region,
+        account: this.options.account ?? '000000000000',
+        resources: [],
+        detail: JSON.parse(entry.Detail ?? '{}'),
+      });
+    }
+  }
+
   /** Puts an AWS service event (a CloudWatch alarm state change) on `region`'s default bus. */
   async putDefault(
     region: string,
@@ -84,7 +103,7 @@ export class LocalBus {
     return { publish: (entries) => this.putEvents(region, entries) };
   }
 
-  private async deliver(region: string, bus: 'custom' | 'default', event: DeliveredEvent): Promise<void> {
+  private async deliver(region: string, bus: RuleBus, event: DeliveredEvent): Promise<void> {
     const matched = this.rules.filter(
       (r) =>
         r.region === region && r.bus === bus && r.pattern !== undefined && matchesPattern(r.pattern, event),

@@ -5,13 +5,19 @@ export interface SynthesizedRule {
   /** Construct path of the rule, e.g. `Continuity-dev-Region-us-east-1/Quorum/Inputs/Resource`. */
   readonly path: string;
   readonly region: string;
-  /** `custom`: the project's bus in `region`; `default`: the region's default bus (alarms, schedules). */
-  readonly bus: 'custom' | 'default';
+  /**
+   * `custom`: the project's bus in `region`; `default`: the region's default bus (alarms, schedules);
+   * `partner`: a partner event bus (an `AWS::Events::EventBus` with an `EventSourceName`: the
+   * platform's events).
+   */
+  readonly bus: RuleBus;
   /** Absent for schedule rules. */
   readonly pattern?: Record<string, unknown>;
   readonly schedule?: string;
   readonly targets: readonly RuleTarget[];
 }
+
+export type RuleBus = 'custom' | 'default' | 'partner';
 
 export type RuleTarget =
   /** Construct path of the target function, e.g. `Continuity-dev-Region-us-east-1/Quorum/Function`. */
@@ -46,6 +52,15 @@ export async function synthesizedRules(config: ContinuityConfig): Promise<Synthe
 }
 
 export function rulesOfTemplate(resources: Record<string, Resource>, region: string): SynthesizedRule[] {
+  /** A rule's bus: none named is the default bus; a Ref to a bus with an event source is a partner bus. */
+  const busOf = (name: unknown): RuleBus => {
+    if (name === undefined) return 'default';
+    const ref = (name as { Ref?: unknown } | null)?.Ref;
+    const bus = typeof ref === 'string' ? resources[ref] : undefined;
+    return bus?.Type === 'AWS::Events::EventBus' && bus.Properties?.EventSourceName !== undefined
+      ? 'partner'
+      : 'custom';
+  };
   const pathOf = (logicalId: string) => {
     const path = String(resources[logicalId]?.Metadata?.['aws:cdk:path'] ?? logicalId);
     return path.replace(/\/Resource$/, '');
@@ -65,7 +80,7 @@ export function rulesOfTemplate(resources: Record<string, Resource>, region: str
       return {
         path: String(r.Metadata?.['aws:cdk:path'] ?? ''),
         region,
-        bus: p.EventBusName === undefined ? 'default' : 'custom',
+        bus: busOf(p.EventBusName),
         ...(p.EventPattern ? { pattern: p.EventPattern as Record<string, unknown> } : {}),
         ...(typeof p.ScheduleExpression === 'string' ? { schedule: p.ScheduleExpression } : {}),
         targets,

@@ -6,7 +6,8 @@ import { type ContinuityConfig, parseConfig } from '../../config/schema.js';
  * minimum (60 s) so the transfer scenario can outlive it within minutes; and the context API's replica
  * reads (this region's and the origin's) get {@link DRILL_READ_TIMEOUT_MS} per attempt, because DynamoDB
  * Local on a loaded two-core machine stalls for longer than a real replica's budget without being hung
- * (the budgets themselves are tested against injected latency). Every other figure (probe
+ * (the budgets themselves are tested against injected latency); and each platform org without a partner
+ * event source gets the local one ({@link drillEventSource}). Every other figure (probe
  * interval, thresholds, dwell, TTLs, budgets) is the environment's own.
  */
 
@@ -24,6 +25,11 @@ export interface EdgeAddress {
 }
 
 export const DRILL_CONTEXT_TTL_SECONDS = 60;
+
+/** The partner event source of a drill org: the form the platform's EventBridge integration creates. */
+export function drillEventSource(org: string): string {
+  return `aws.partner/genesys.com/cloud/drill-org-${org}/cc-continuity`;
+}
 export const DRILL_READ_TIMEOUT_MS = 2000;
 
 /**
@@ -40,6 +46,14 @@ export function drillConfig(base: ContinuityConfig, edges: readonly EdgeAddress[
   const raw = {
     ...base,
     sipTargets,
+    // Each org's capacity events come through a partner event source of its own (the stand-in's).
+    platform: {
+      ...base.platform,
+      orgs: base.platform.orgs.map((o) => ({
+        ...o,
+        eventSourceName: o.eventSourceName ?? drillEventSource(o.name),
+      })),
+    },
     context: {
       ...base.context,
       contextTtlSeconds: DRILL_CONTEXT_TTL_SECONDS,

@@ -53,6 +53,8 @@ export function healthStatus(url: string, timeoutMs = 2000): Promise<number> {
 export interface ApiAnswer {
   readonly status: number;
   readonly body: Record<string, unknown>;
+  /** Response headers, lower-case names. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A call to a region's context API with the deployment's API key (or `headers` instead). */
@@ -75,5 +77,5 @@ export async function callApi(
   } catch {
     body = { raw: text };
   }
-  return { status: response.status, body };
+  return { status: response.status, body, headers: Object.fromEntries(response.headers) };
 }

@@ -14,6 +14,7 @@ import { runScenario, type Scenario } from './scenario.js';
 import { noise } from './scenarios/noise.js';
 import { oauth } from './scenarios/oauth.js';
 import { outage } from './scenarios/outage.js';
+import { routing } from './scenarios/routing.js';
 import { splitBrain } from './scenarios/split-brain.js';
 import { transfer } from './scenarios/transfer.js';
 
@@ -22,9 +23,9 @@ import { transfer } from './scenarios/transfer.js';
  * state, so its context-TTL wait overlaps the first minute of the SIP alarms (Route 53 reads their
  * one-minute version, which cannot be OK before a whole minute of data). Split brain goes after the SIP
  * scenarios: after its heal the replication backlog keeps a region excluded for a while, which none of
- * them needs. The oauth scenario goes last: it needs no SIP steady state, only stored platform tokens.
+ * them needs. Routing needs no SIP steady state either (its lag fault is on replication). The oauth scenario goes last: it needs no SIP steady state, only stored platform tokens.
  */
-export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, splitBrain, oauth];
+export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, splitBrain, routing, oauth];
 
 export interface DrillOptions {
   readonly config: ContinuityConfig;

@@ -84,6 +84,10 @@ describe('the local deployment, read from the synthesized templates', () => {
     const spec = read(templates());
     // Assess
     expect(spec.functions.map((f) => f.path.split('/').slice(1).join('/')).sort()).toEqual([
+      'Capacity/Ingest',
+      'Capacity/Ingest',
+      'Capacity/Reconcile',
+      'Capacity/Reconcile',
       'ContextApi/CreateContext',
       'ContextApi/CreateContext',
       'ContextApi/CrmWebhook',
@@ -99,12 +103,17 @@ describe('the local deployment, read from the synthesized templates', () => {
       'Quorum/Function',
       'Quorum/HealthEndpoint',
       'Quorum/HealthEndpoint',
+      'Routing/Resolve',
+      'Routing/Resolve',
+      'Routing/Sweep',
+      'Routing/Sweep',
     ]);
-    expect(spec.rules.filter((r) => r.schedule === 'rate(1 minute)')).toHaveLength(7);
+    expect(spec.rules.filter((r) => r.schedule === 'rate(1 minute)')).toHaveLength(9);
     expect(spec.routes.filter((r) => r.region === EAST).map((r) => r.routeKey)).toEqual([
       'POST /contexts',
       'GET /contexts/{token}',
       'POST /webhooks/crm',
+      'POST /routing/resolve',
     ]);
     expect(spec.functionUrls).toHaveLength(2);
   });
@@ -251,12 +260,16 @@ describe('the local deployment, read from the synthesized templates', () => {
     scheduler.stop();
     // Assess
     expect(fired.sort()).toEqual([
+      'Continuity-dev-Region-us-east-1/Capacity/Reconcile',
       'Continuity-dev-Region-us-east-1/HealthMonitor/Function',
       'Continuity-dev-Region-us-east-1/OauthRefresher/Function',
       'Continuity-dev-Region-us-east-1/Quorum/Function',
+      'Continuity-dev-Region-us-east-1/Routing/Sweep',
+      'Continuity-dev-Region-us-west-2/Capacity/Reconcile',
       'Continuity-dev-Region-us-west-2/HealthMonitor/Function',
       'Continuity-dev-Region-us-west-2/OauthRefresher/Function',
       'Continuity-dev-Region-us-west-2/Quorum/Function',
+      'Continuity-dev-Region-us-west-2/Routing/Sweep',
       'Continuity-dev-Witness/HealthMonitor/Function',
     ]);
   });

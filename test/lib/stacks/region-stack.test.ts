@@ -107,6 +107,27 @@ describe('RegionStack', () => {
     });
   });
 
+  it.each([first, second])(
+    'in %s serves POST /routing/resolve with its own throttle and a resolve function limited to its items',
+    (region) => {
+      const t = templateFor(region);
+      t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /routing/resolve' });
+      const stage = Object.values(resourcesOf(t, 'AWS::ApiGatewayV2::Stage'))[0];
+      const settings = (stage?.Properties?.RouteSettings ?? {}) as Record<string, unknown>;
+      expect(settings['POST /routing/resolve']).toEqual({
+        ThrottlingRateLimit: config.api.routes.routingResolve.rateLimit,
+        ThrottlingBurstLimit: config.api.routes.routingResolve.burstLimit,
+      });
+      // The conditional write of an answer only on ASSIGN# items; no Scan outside the sweep.
+      const policies = JSON.stringify(resourcesOf(t, 'AWS::IAM::Policy'));
+      expect(policies).toContain('"dynamodb:LeadingKeys":["ASSIGN#*"]');
+      const scans = Object.entries(resourcesOf(t, 'AWS::IAM::Policy')).filter(([, p]) =>
+        JSON.stringify(p).includes('dynamodb:Scan'),
+      );
+      expect(scans.map(([id]) => id)).toEqual([expect.stringMatching(/^RoutingSweep/)]);
+    },
+  );
+
   it('fails when asked for a region that is not active', () => {
     expect(() => new RegionStack(cdkApp(), 'R', { config, region: config.regions.witness })).toThrow(
       /is not an active region/,

@@ -77,4 +77,41 @@ describe('LocalBus on the synthesized rules', () => {
     expect(schedules).toContainEqual([{ kind: 'function', path: quorumOf(A) }]);
     expect(schedules).toContainEqual([{ kind: 'function', path: quorumOf(B) }]);
   });
+
+  it('routes platform events put on a partner event bus to that region\u2019s capacity ingest only', async () => {
+    // Prepare: a config whose org in A names its partner event source
+    const source = 'aws.partner/genesys.com/cloud/org-a/cc-continuity';
+    const partnerConfig = testConfig({
+      platform: {
+        orgs: config.platform.orgs.map((o) => (o.region === A ? { ...o, eventSourceName: source } : o)),
+      },
+    });
+    const partnerRules = await synthesizedRules(partnerConfig);
+    const seen: string[] = [];
+    const bus = new LocalBus(partnerRules);
+    for (const region of [A, B]) {
+      bus.on(`${stackNames(config.env).region(region)}/Capacity/Ingest`, async () => {
+        seen.push(region);
+      });
+    }
+    const entry = {
+      Source: source,
+      DetailType: 'v2.users.{id}.routingStatus',
+      Detail: JSON.stringify({
+        topicName: 'v2.users.u-1.routingStatus',
+        version: '2',
+        eventBody: { id: 'u-1', routingStatus: { status: 'IDLE', startTime: '2026-01-01T00:00:00.000Z' } },
+        metadata: { CorrelationId: 'c-1' },
+        timestamp: '2026-01-01T00:00:00.000Z',
+      }),
+    };
+
+    // Act: once on A's partner bus, once on A's project bus (where no platform event belongs)
+    await bus.putPartner(A, [entry]);
+    await bus.putEvents(A, [entry]);
+
+    // Assess
+    expect(partnerRules.filter((r) => r.bus === 'partner').map((r) => r.region)).toEqual([A]);
+    expect(seen).toEqual([A]);
+  }, 120_000);
 });
