@@ -15,7 +15,7 @@ import { secretNames, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction, METRICS_NAMESPACE } from './continuity-function.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
-import { allowItems } from './grants.js';
+import { allowItems, grantPutEvents } from './grants.js';
 import { oauthItemKeys } from './oauth-refresher.js';
 import { platformClientSecretName } from './platform-secrets.js';
 import { secretFallbackAlarm } from './secret-fallback-alarm.js';
@@ -46,6 +46,8 @@ export function capacityAlarmNames(env: string, region: string) {
 
 export interface CapacityProps {
   readonly config: ContinuityConfig;
+  /** This region's continuity bus: reconciliation's platformClient announces a 401 on it. */
+  readonly bus: events.IEventBus;
   /**
    * Attempts EventBridge makes to invoke a function before the event goes to the DLQ.
    * @default - 4
@@ -66,7 +68,7 @@ export interface CapacityProps {
  * token key of its region's orgs. Malformed events end in the DLQ with the error that names the problem.
  *
  * @example
- * const capacity = new Capacity(this, 'Capacity', { config });
+ * const capacity = new Capacity(this, 'Capacity', { config, bus: this.bus.bus });
  */
 export class Capacity extends Construct {
   public readonly ingestFunction: ContinuityFunction;
@@ -180,6 +182,7 @@ export class Capacity extends Construct {
       );
     }
     secret('TokenKeySecret', secretNames(config.env).platformTokenKey).grantRead(this.reconcileFunction);
+    grantPutEvents(this.reconcileFunction, props.bus);
     this.reconcileFunction.configureAsyncInvoke({
       // The next scheduled run replaces a failed one.
       retryAttempts: 0,

@@ -17,6 +17,8 @@ export const EVENT_EMITTERS = {
   // The refresher announces new tokens; platformClient (the same area's code, bundled into the refresher)
   // reports a 401. Functions that call the platform through platformClient get their own entry.
   oauth: ['PlatformTokenRefreshed', 'PlatformTokenRejected'],
+  // Capacity reconciliation calls the platform through platformClient, which reports a 401.
+  'capacity-reconcile': ['PlatformTokenRejected'],
 } as const satisfies Readonly<Record<string, readonly ContinuityDetailType[]>>;
 
 /** A function that can be granted PutEvents: it names its Powertools service. */

@@ -82,7 +82,7 @@ export class RegionStack extends Stack {
     this.apiDomain = this.contextApi.domain;
     this.quorum = new Quorum(this, 'Quorum', { config, bus: this.bus.bus });
     this.oauthRefresher = new OauthRefresher(this, 'OauthRefresher', { config, bus: this.bus.bus });
-    this.capacity = new Capacity(this, 'Capacity', { config });
+    this.capacity = new Capacity(this, 'Capacity', { config, bus: this.bus.bus });
     this.routing = new RoutingResolve(this, 'Routing', { config });
     this.contextApi.addRoute(API_ROUTES.routingResolve, this.routing.resolveFunction);
   }

@@ -44,8 +44,10 @@ type CfnResource = { readonly Type?: string; readonly Properties?: Record<string
 type CfnTemplate = { readonly Resources?: Record<string, CfnResource> };
 
 /**
- * Every `AWS::CloudWatch::Alarm` of a synthesized template. Throws, naming the logical id, for an alarm
- * this emulation cannot evaluate (metric math, percentiles, a value that is not a literal).
+ * Every `AWS::CloudWatch::Alarm` of a synthesized template on the functions' own metrics (EMF). Alarms
+ * on AWS service metrics (`AWS/SQS` queue depth, `AWS/Lambda` errors: a namespace starting `AWS/`) are
+ * left out: nothing local emits those metrics. Throws, naming the logical id, for an alarm of ours this
+ * emulation cannot evaluate (metric math, percentiles, a value that is not a literal).
  *
  * @example
  * const specs = alarmsFromTemplate(assembly.getStackByName(name).template, 'us-east-1');
@@ -53,6 +55,7 @@ type CfnTemplate = { readonly Resources?: Record<string, CfnResource> };
 export function alarmsFromTemplate(template: CfnTemplate, region: string): AlarmSpec[] {
   return Object.entries(template.Resources ?? {})
     .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+    .filter(([, r]) => !String(r.Properties?.Namespace ?? '').startsWith('AWS/'))
     .map(([logicalId, r]) => {
       const p = r.Properties ?? {};
       const fail = (what: string): never => {

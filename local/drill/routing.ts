@@ -39,8 +39,8 @@ export async function seedDirectory(d: Deployment): Promise<void> {
 }
 
 /**
- * `POST /routing/resolve` in `region` as a flow's data action calls it: a 503 (the region could not
- * reach ControlState in budget) is asked again after its Retry-After, up to three times.
+ * `POST /routing/resolve` in `region` as a flow's data action calls it: an answer in {@link RETRIED}
+ * is asked again, up to {@link RESOLVE_ATTEMPTS} calls in all.
  */
 export async function resolve(
   d: Deployment,
@@ -50,17 +50,27 @@ export async function resolve(
   priority = 0,
 ): Promise<ApiAnswer & { readonly attempts: number }> {
   for (let attempt = 1; ; attempt++) {
+    // A call that gets no answer in time (the client's 10 s) is status 0, as a data action's timeout.
     const answer = await callApi(d.region(region).api.url, 'POST', '/routing/resolve', {
       body: JSON.stringify({ conversationId, queue: PRIMARY, callerRegion, priority }),
       headers: { authorization: `Bearer ${d.apiKey}`, 'content-type': 'application/json' },
-    });
-    if (answer.status !== 503 || attempt >= 4) return { ...answer, attempts: attempt };
-    const wait = Number(answer.headers?.['retry-after'] ?? 1);
-    await new Promise((r) => setTimeout(r, Math.min(5, Number.isFinite(wait) ? wait : 1) * 1000));
+    }).catch((error: unknown) => ({ status: 0, body: { error: String(error) } }) as ApiAnswer);
+    if (!RETRIED.has(answer.status) || attempt >= RESOLVE_ATTEMPTS) return { ...answer, attempts: attempt };
+    const after = Number(answer.headers?.['retry-after'] ?? 1);
+    const wait = (Math.min(5, Number.isFinite(after) ? after : 1) + Math.random()) * 1000;
+    await new Promise((r) => setTimeout(r, wait));
   }
 }
 
 export const newConversation = () => randomUUID();
+
+const RESOLVE_ATTEMPTS = 8;
+/**
+ * Answers a data action asks again: 503 (this region could not reach ControlState in budget), 429 (the
+ * function's concurrency: ten environments per function here, as `maxEnvironments`), 0 (no answer in
+ * time). Waits the Retry-After (else 1 s) plus up to 1 s of jitter.
+ */
+const RETRIED = new Set([0, 429, 503]);
 
 /** The org whose callers `region` takes (config.platform.orgs[].region). */
 function orgOf(d: Deployment, region: string) {
@@ -129,7 +139,33 @@ export async function staffPrimary(d: Deployment, region: string, agents: number
       ),
     );
   }
-  await d.bus.putPartner(region, entries);
+  // As a shift starts: agent after agent, not all in one millisecond (on this machine a burst would
+  // cold-start ten ingest environments at once and stall DynamoDB Local).
+  for (const entry of entries) {
+    await d.bus.putPartner(region, [entry]);
+    await new Promise((r) => setTimeout(r, EVENT_SPACING_MS));
+  }
+}
+
+const EVENT_SPACING_MS = 250;
+
+/**
+ * One routing-status event of a user in no queue: its ingest writes the agent item only, so the ingest
+ * function of `region` is started before the scenario's events arrive.
+ */
+export async function warmIngest(d: Deployment, region: string): Promise<void> {
+  const org = orgOf(d, region);
+  const userId = `drill-warmup-${region}`;
+  const at = Date.now();
+  await d.bus.putPartner(region, [
+    partnerEntry(
+      org.eventSourceName,
+      'v2.users.{id}.routingStatus',
+      `v2.users.${userId}.routingStatus`,
+      { id: userId, routingStatus: { status: 'OFF_QUEUE', startTime: new Date(at).toISOString() } },
+      at,
+    ),
+  ]);
 }
 
 /** The primary queue's capacity snapshot in `region`, as resolve reads it. */

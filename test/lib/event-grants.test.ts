@@ -29,6 +29,14 @@ const EMITTER_OF_AREA: Readonly<Record<string, string | null>> = {
   oauth: 'oauth',
 };
 
+/**
+ * Functions of another area that bundle platformClient (functions/oauth/) and so build its 401 report:
+ * they may put exactly that event.
+ */
+const PLATFORM_CLIENT_USERS: Readonly<Record<string, readonly string[]>> = {
+  'capacity-reconcile': ['PlatformTokenRejected'],
+};
+
 /** Detail-types passed to `buildEvent(...)` in code (comments excluded), by functions/<area>. */
 function builtDetailTypes(): Map<string, Set<string>> {
   const byArea = new Map<string, Set<string>>();
@@ -118,6 +126,12 @@ describe('events:PutEvents grants', () => {
       expect(emitter, `functions/${area} builds ${[...types].join(', ')}: name its function`).toBeDefined();
       if (emitter) built.set(emitter, [...(built.get(emitter) ?? []), ...types].sort());
     }
+    for (const [service, types] of Object.entries(PLATFORM_CLIENT_USERS)) {
+      expect(built.get('oauth'), 'platformClient builds the 401 report').toEqual(
+        expect.arrayContaining([...types]),
+      );
+      built.set(service, [...types]);
+    }
 
     // Assess
     for (const types of Object.values(EVENT_EMITTERS)) {
@@ -135,6 +149,8 @@ describe('events:PutEvents grants', () => {
     // Two active regions each with monitor, quorum, context-get and oauth; the witness with a monitor.
     expect(toFunctions.map((g) => g.holder).sort()).toEqual(
       [
+        'capacity-reconcile',
+        'capacity-reconcile',
         'context-get',
         'context-get',
         MONITOR_SERVICE,

@@ -7,14 +7,19 @@ import { dynamoCapacityWriter } from './store.js';
 
 const config = runtimeConfig();
 const { logger, metrics } = observability('capacity-ingest', { persistentKeys: { region: config.region } });
-const budgetMs = config.settings.quorum.controlBudgetMs;
+// Capacity is advisory, not a fencing decision: a write that is merely slow (a cold start, a busy
+// moment) should land rather than wait a minute for Lambda's retry, so ingest gets three control budgets
+// and two attempts. A region truly without quorum still fails the invocation, and the retries keep the event.
+const budgetMs = 3 * config.settings.quorum.controlBudgetMs;
 
 const deps: IngestDeps = {
   region: config.region,
-  // One attempt per call: the control budget is the deadline; a lost region fails the invocation, and
-  // Lambda's retries (then the failure destination) keep the event.
   writer: dynamoCapacityWriter({
-    doc: dynamoDocClientFor(config, config.region, { requestTimeoutMs: budgetMs, maxAttempts: 1 }),
+    doc: dynamoDocClientFor(config, config.region, {
+      requestTimeoutMs: budgetMs / 2,
+      connectionTimeoutMs: budgetMs / 2,
+      maxAttempts: 2,
+    }),
     tableName: config.tables.controlState,
     budgetMs,
   }),

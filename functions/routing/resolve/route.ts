@@ -30,6 +30,7 @@ export function resolveQueueRoute(deps: ResolveRouteDeps): MiddyfiedHandler<Http
       queue: answer.queue,
       region: answer.region,
       reason: answer.reason,
+      detail: answer.detail,
       repeated,
     });
     return json(200, answer);

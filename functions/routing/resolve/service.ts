@@ -54,15 +54,12 @@ export async function resolveRoute(
     );
   }
   try {
-    // The stored answer is read beside the decision's inputs: one round trip less for a new
-    // conversation, a few unused reads for a repeat.
-    const [existing, inputs] = await Promise.all([
-      deps.assignments.read(request.conversationId, now),
-      readInputs(deps, request, now),
-    ]);
+    // The stored answer first: a repeat (the other region asking, a retry, a race) costs one read.
+    const existing = await deps.assignments.read(request.conversationId, now);
     if (existing !== null && existing.answer.priority >= request.priority) {
       return { answer: existing.answer, repeated: true };
     }
+    const inputs = await readInputs(deps, request, now);
     const { answer, overflowed } = await decideAnswer(deps, request, inputs, now);
     const expiresAt = now + settings.routing.assignmentTtlSeconds * 1000;
     const { stored, won } = await deps.assignments.record(answer, expiresAt, now);

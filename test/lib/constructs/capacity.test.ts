@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RECONCILE_METRICS } from '../../../functions/routing/capacity/metrics.js';
 import { secretNames, tableNames } from '../../../functions/shared/names.js';
@@ -38,7 +39,8 @@ const list = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
 function synth(region: string, config = configWith({ source: SOURCE })) {
   const app = addNag(cdkApp({ bundle: false }));
   const stack = new Stack(app, 'Region', { env: { account: '123456789012', region } });
-  const capacity = new Capacity(stack, 'Capacity', { config });
+  const bus = new events.EventBus(stack, 'Bus', { eventBusName: 'continuity-test' });
+  const capacity = new Capacity(stack, 'Capacity', { config, bus });
   const { error } = trySynth(app);
   const t = Template.fromStack(stack);
   const statementsOf = (fn: Capacity['ingestFunction']): Statement[] => {

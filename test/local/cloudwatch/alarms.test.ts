@@ -139,6 +139,31 @@ describe('alarmsFromTemplate', () => {
   });
 });
 
+describe('alarmsFromTemplate and AWS service metrics', () => {
+  it('leaves out alarms on AWS service metrics (queue depth, Lambda errors): nothing local emits them', () => {
+    const template = {
+      Resources: {
+        ...regionTemplate.Resources,
+        DeadLetters: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: {
+            ...regionTemplate.Resources.Lag.Properties,
+            Namespace: 'AWS/SQS',
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['Queue', 'QueueName'] } }],
+          },
+        },
+      },
+    };
+
+    expect(alarmsFromTemplate(template, R).map((s) => s.logicalId)).toEqual([
+      'SipHealth',
+      'SipHealthStd',
+      'Lag',
+    ]);
+  });
+});
+
 describe('LocalAlarms', () => {
   it('starts every alarm in INSUFFICIENT_DATA', () => {
     // Act
