@@ -57,18 +57,20 @@ export async function resolve(
     }).catch((error: unknown) => ({ status: 0, body: { error: String(error) } }) as ApiAnswer);
     if (!RETRIED.has(answer.status) || attempt >= RESOLVE_ATTEMPTS) return { ...answer, attempts: attempt };
     const after = Number(answer.headers?.['retry-after'] ?? 1);
-    const wait = (Math.min(5, Number.isFinite(after) ? after : 1) + Math.random()) * 1000;
+    const floor = Math.min(5, Number.isFinite(after) ? after : 1);
+    // Retry-After, growing with each attempt (capped at 8 s), with full jitter on top.
+    const wait = (Math.min(8, floor * 2 ** (attempt - 1)) + Math.random() * 2) * 1000;
     await new Promise((r) => setTimeout(r, wait));
   }
 }
 
 export const newConversation = () => randomUUID();
 
-const RESOLVE_ATTEMPTS = 8;
+const RESOLVE_ATTEMPTS = 12;
 /**
  * Answers a data action asks again: 503 (this region could not reach ControlState in budget), 429 (the
  * function's concurrency: ten environments per function here, as `maxEnvironments`), 0 (no answer in
- * time). Waits the Retry-After (else 1 s) plus up to 1 s of jitter.
+ * time). Waits the Retry-After (else 1 s), doubled per attempt up to 8 s, plus up to 2 s of jitter.
  */
 const RETRIED = new Set([0, 429, 503]);
 

@@ -23,9 +23,10 @@ import { transfer } from './scenarios/transfer.js';
  * state, so its context-TTL wait overlaps the first minute of the SIP alarms (Route 53 reads their
  * one-minute version, which cannot be OK before a whole minute of data). Split brain goes after the SIP
  * scenarios: after its heal the replication backlog keeps a region excluded for a while, which none of
- * them needs. Routing needs no SIP steady state either (its lag fault is on replication). The oauth scenario goes last: it needs no SIP steady state, only stored platform tokens.
+ * them needs. The oauth scenario needs no SIP steady state, only stored platform tokens, so it gives the
+ * split's backlog time to drain before routing, which starts from the steady state and adds a lag fault of its own.
  */
-export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, splitBrain, routing, oauth];
+export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, splitBrain, oauth, routing];
 
 export interface DrillOptions {
   readonly config: ContinuityConfig;

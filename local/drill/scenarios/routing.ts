@@ -162,10 +162,18 @@ export const routing: Scenario = {
         const r = await resolve(d, b, newConversation(), b);
         return r.status === 200 && r.body.region === b;
       },
-      90_000,
-      500,
+      // The lag clearing, then quorum's failback dwell: slower after a loaded stretch of the drill.
+      180_000,
+      1000,
     );
-    if (cleared) ctx.mark('routing', `${b}'s callers stay in ${b} again`, 'recovery', cleared.at);
+    ctx.expect(
+      `${b} takes its own callers again once its lag clears`,
+      cleared !== undefined,
+      `region ${b} for ${b}'s callers`,
+      cleared ? seconds(cleared.at - lagAt) : 'not within 180 s',
+    );
+    if (!cleared) return;
+    ctx.mark('routing', `${b}'s callers stay in ${b} again`, 'recovery', cleared.at);
     const deps = quorumDeps(d, b);
     const drainAt = ctx.mark('operator', `drain ${a}`, 'fault');
     try {
