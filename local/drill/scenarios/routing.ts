@@ -182,7 +182,18 @@ export const routing: Scenario = {
         { kind: 'drain', region: a, by: 'drill', reason: 'routing scenario', force: false },
         Date.now(),
       );
-      const after = await resolve(d, a, newConversation(), a);
+      // The drain's evaluation, or the next scheduled one, takes A out with B in rotation.
+      let after = await resolve(d, a, newConversation(), a);
+      const elsewhere = await ctx.waitFor(
+        `${a}'s callers resolved to ${b} after the drain`,
+        async () => {
+          after = await resolve(d, a, newConversation(), a);
+          return after.status === 200 && after.body.region === b;
+        },
+        90_000,
+        1000,
+      );
+      if (!elsewhere) ctx.mark('routing', `${a}'s caller still: ${String(after.body.detail)}`, 'observation');
       ctx.mark(
         'routing',
         `${a}'s caller resolved to ${String(after.body.region)} (${String(after.body.reason)})`,
