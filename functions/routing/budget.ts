@@ -55,3 +55,26 @@ export async function withinBudget<T>(
     clearTimeout(timer);
   }
 }
+
+/**
+ * `run(operation, command)`: one document-client call on ControlState under `budgetMs`
+ * ({@link withinBudget}). The one helper every ControlState store sends through.
+ *
+ * @example
+ * const run = budgetedSend(doc, 1000);
+ * const out = await run<{ Item?: Record<string, unknown> }>('read decision', new GetCommand({ ... }));
+ */
+export function budgetedSend(
+  doc: { send(command: never, options: { abortSignal: AbortSignal }): Promise<unknown> },
+  budgetMs: number,
+) {
+  // The document client's Command type rejects concrete commands (GetCommand etc.) through its
+  // middleware-stack variance, so a single helper for every command type has to take `any`.
+  // biome-ignore lint/suspicious/noExplicitAny: see above; each call site names the output it reads
+  return <T>(operation: string, command: any): Promise<T> =>
+    withinBudget(
+      budgetMs,
+      operation,
+      (abortSignal) => doc.send(command as never, { abortSignal }) as Promise<T>,
+    );
+}

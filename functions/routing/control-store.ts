@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { compareAndSet, isConditionFailed } from '../shared/control-write.js';
 import { controlKeys, type ItemKey, ROTATION_HISTORY_PREFIX } from '../shared/keys.js';
-import { withinBudget } from './budget.js';
+import { budgetedSend } from './budget.js';
 import type { Decision, LagSample, Override, Vote } from './quorum/types.js';
 import { applyVote, type VoteUpdate } from './quorum/votes.js';
 
@@ -92,11 +92,7 @@ export interface DynamoControlStoreOptions {
 export function dynamoControlStore(options: DynamoControlStoreOptions): ControlStore {
   const { doc, tableName: TableName, budgetMs } = options;
   const kept = options.lagSamplesKept ?? 10;
-  // The document client's Command type rejects concrete commands (GetCommand etc.) through its
-  // middleware-stack variance, so a single helper for every command type has to take `any`.
-  // biome-ignore lint/suspicious/noExplicitAny: see above; each call site names the output it reads
-  const run = <T>(operation: string, command: any): Promise<T> =>
-    withinBudget(budgetMs, operation, (abortSignal) => doc.send(command, { abortSignal }) as Promise<T>);
+  const run = budgetedSend(doc, budgetMs);
   const get = async (key: ItemKey, operation: string) =>
     (
       await run<{ Item?: Record<string, unknown> }>(

@@ -49,38 +49,16 @@ export class LocalBus {
   }
 
   /** Puts entries on `region`'s project bus (as PutEvents does). */
-  async putEvents(region: string, entries: readonly PutEventsRequestEntry[]): Promise<void> {
-    for (const entry of entries) {
-      await this.deliver(region, 'custom', {
-        id: `local-${++this.sequence}`,
-        source: String(entry.Source),
-        'detail-type': String(entry.DetailType),
-        time: (entry.Time ?? new Date()).toISOString(),
-        region,
-        account: this.options.account ?? '000000000000',
-        resources: entry.Resources ?? [],
-        detail: JSON.parse(entry.Detail ?? '{}'),
-      });
-    }
+  putEvents(region: string, entries: readonly PutEventsRequestEntry[]): Promise<void> {
+    return this.putOn(region, 'custom', entries);
   }
 
   /**
    * Puts platform events on `region`'s partner event bus, as the platform's EventBridge integration
    * delivers them (the entries' `Source` is the partner event source).
    */
-  async putPartner(region: string, entries: readonly PutEventsRequestEntry[]): Promise<void> {
-    for (const entry of entries) {
-      await this.deliver(region, 'partner', {
-        id: `local-${++this.sequence}`,
-        source: String(entry.Source),
-        'detail-type': String(entry.DetailType),
-        time: (entry.Time ?? new Date()).toISOString(),
-        region,
-        account: this.options.account ?? '000000000000',
-        resources: [],
-        detail: JSON.parse(entry.Detail ?? '{}'),
-      });
-    }
+  putPartner(region: string, entries: readonly PutEventsRequestEntry[]): Promise<void> {
+    return this.putOn(region, 'partner', entries);
   }
 
   /** Puts an AWS service event (a CloudWatch alarm state change) on `region`'s default bus. */
@@ -101,6 +79,25 @@ export class LocalBus {
   /** An EventPublisher that puts on `region`'s project bus: hand it to the code under test. */
   publisher(region: string): EventPublisher {
     return { publish: (entries) => this.putEvents(region, entries) };
+  }
+
+  private async putOn(
+    region: string,
+    bus: RuleBus,
+    entries: readonly PutEventsRequestEntry[],
+  ): Promise<void> {
+    for (const entry of entries) {
+      await this.deliver(region, bus, {
+        id: `local-${++this.sequence}`,
+        source: String(entry.Source),
+        'detail-type': String(entry.DetailType),
+        time: (entry.Time ?? new Date()).toISOString(),
+        region,
+        account: this.options.account ?? '000000000000',
+        resources: entry.Resources ?? [],
+        detail: JSON.parse(entry.Detail ?? '{}'),
+      });
+    }
   }
 
   private async deliver(region: string, bus: RuleBus, event: DeliveredEvent): Promise<void> {

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type CompareAndSetOptions, compareAndSet, isConditionFailed } from '../../shared/control-write.js';
 import { controlKeys, type ItemKey } from '../../shared/keys.js';
-import { withinBudget } from '../budget.js';
+import { budgetedSend } from '../budget.js';
 
 /**
  * Capacity writes on ControlState (keys.ts `capacityMember`, `capacityAgent`, `capacityObserved`). Every
@@ -101,9 +101,7 @@ type StatusField = keyof typeof STATUS_FIELDS;
  */
 export function dynamoCapacityWriter(options: DynamoCapacityWriterOptions): CapacityWriter {
   const { doc, tableName: TableName, budgetMs } = options;
-  // biome-ignore lint/suspicious/noExplicitAny: the document client's Command type rejects concrete commands (see control-store.ts)
-  const run = <T>(operation: string, command: any): Promise<T> =>
-    withinBudget(budgetMs, operation, (abortSignal) => doc.send(command, { abortSignal }) as Promise<T>);
+  const run = budgetedSend(doc, budgetMs);
 
   /**
    * Sets `values` and `atName = at` on `key` if the stored `atName` is older than `at`. Null when the

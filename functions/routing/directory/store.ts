@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type CompareAndSetOptions, compareAndSet, isConditionFailed } from '../../shared/control-write.js';
 import { controlKeys } from '../../shared/keys.js';
-import { withinBudget } from '../budget.js';
+import { budgetedSend } from '../budget.js';
 import type { DirectoryEntry, DirectoryEntryInput, DirectoryTarget, SkillRequirement } from './schema.js';
 
 /**
@@ -61,9 +61,7 @@ const ENTRY_PREFIX = controlKeys.directoryEntry('X').sk.slice(0, -'X'.length);
  */
 export function dynamoDirectoryStore(options: DynamoDirectoryStoreOptions): DirectoryStore {
   const { doc, tableName: TableName, budgetMs } = options;
-  // biome-ignore lint/suspicious/noExplicitAny: the document client's Command type rejects concrete commands (see control-store.ts)
-  const run = <T>(operation: string, command: any): Promise<T> =>
-    withinBudget(budgetMs, operation, (abortSignal) => doc.send(command, { abortSignal }) as Promise<T>);
+  const run = budgetedSend(doc, budgetMs);
 
   const get = async (name: string) => {
     const out = await run<{ Item?: Record<string, unknown> }>(

@@ -7,9 +7,9 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailed, isWriteConflict } from '../../shared/control-write.js';
+import { compareAndSet, isConditionFailed, isWriteConflict } from '../../shared/control-write.js';
 import { controlKeys } from '../../shared/keys.js';
-import { withinBudget } from '../budget.js';
+import { budgetedSend } from '../budget.js';
 import type { OverflowWindow } from './decide.js';
 import type { ResolveAnswer } from './types.js';
 
@@ -55,9 +55,7 @@ export function dynamoAssignmentStore(options: {
   readonly budgetMs: number;
 }): AssignmentStore {
   const { doc, tableName: TableName, budgetMs } = options;
-  // biome-ignore lint/suspicious/noExplicitAny: the document client's Command type rejects concrete commands (see control-store.ts)
-  const run = <T>(operation: string, command: any): Promise<T> =>
-    withinBudget(budgetMs, operation, (abortSignal) => doc.send(command, { abortSignal }) as Promise<T>);
+  const run = budgetedSend(doc, budgetMs);
 
   const read = async (conversationId: string, now: number): Promise<StoredAssignment | null> => {
     const out = await run<{ Item?: Record<string, unknown> }>(
@@ -71,8 +69,9 @@ export function dynamoAssignmentStore(options: {
 
   return {
     read,
-    async record(answer, expiresAt, now) {
-      for (let attempt = 1; ; attempt++) {
+    record: (answer, expiresAt, now) =>
+      // compareAndSet retries what is still a race (and throttling), with back-off.
+      compareAndSet(async () => {
         try {
           await run(
             'write assignment',
@@ -95,10 +94,9 @@ export function dynamoAssignmentStore(options: {
           // (concurrent write in the other region) may also mean nobody's landed yet: try again.
           const stored = await read(answer.conversationId, now);
           if (stored !== null && stored.answer.priority >= answer.priority) return { stored, won: false };
-          if (attempt >= 5) throw error;
+          throw error;
         }
-      }
-    },
+      }),
     async countResolve(callerRegion, overflowed, now) {
       const bucket = Math.floor(now / MINUTE_MS) * MINUTE_MS;
       await run(
