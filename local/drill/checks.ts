@@ -71,10 +71,20 @@ export async function steadyState(ctx: ScenarioContext, timeoutMs = 180_000): Pr
     observers.every(
       (o) => ctx.observer.find('RegionHealthVote', Date.now() - freshMs, (v) => v.observer === o).length > 0,
     );
+  // The last lag crossing each region's monitor reported is back under the exclusion threshold: a
+  // backlog left by the last scenario (DynamoDB Local under load) must not exclude a region mid-scenario.
+  const lagSettled = () =>
+    d.config.regions.active.every((r) => {
+      const last = ctx.observer
+        .find('ReplicationLagMeasured', 0, (x) => x.measuringRegion === r)
+        .at(-1);
+      return last === undefined || Number(last.detail.lagMs) <= d.config.replication.replicationExclusionMs;
+    });
   const ready = await ctx.waitFor(
-    'steady state: three observers voting, both regions in rotation, healthy for Route 53 and answered by DNS',
+    'steady state: three observers voting, replication lag settled, both regions in rotation, healthy for Route 53 and answered by DNS',
     async () =>
       allVoting() &&
+      lagSettled() &&
       (await health(d, a)) === 200 &&
       (await health(d, b)) === 200 &&
       d.dns.regionStable(a) &&

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { REASON_PHRASES, reasonPhrase } from '../sip/reply.js';
 import { REASON_VAR, REPLY_VAR, renderKamailioConfig, renderTlsConfig } from './config.js';
 import { canConnect, createSelfSignedCertificate, findExecutable, freePort, run } from './support.js';
 
@@ -35,18 +36,6 @@ export interface KamailioProxy {
   /** Stops Kamailio (SIGTERM, then SIGKILL to its process group) and removes its temp dir. Idempotent. */
   stop(): Promise<void>;
 }
-
-const REASONS: ReadonlyMap<number, string> = new Map([
-  [100, 'Trying'],
-  [200, 'OK'],
-  [404, 'Not Found'],
-  [405, 'Method Not Allowed'],
-  [408, 'Request Timeout'],
-  [480, 'Temporarily Unavailable'],
-  [500, 'Server Internal Error'],
-  [503, 'Service Unavailable'],
-  [603, 'Decline'],
-]);
 
 const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_GRACE_MS = 5_000;
@@ -113,8 +102,10 @@ class RunningKamailio implements KamailioProxy {
       await this.rpc('pv.shvSet', REPLY_VAR, 'int', '0');
       return;
     }
-    // Reason first: between the two calls the old code may go out with the new phrase, never the reverse.
-    await this.rpc('pv.shvSet', REASON_VAR, 'str', REASONS.get(mode) ?? 'Probe Reply');
+    // One RPC for a code the script names (a flapping edge's 503 lasts as long as the caller means);
+    // otherwise the phrase first: between the two calls the old code may go out with the new phrase,
+    // never the reverse.
+    if (!REASON_PHRASES.has(mode)) await this.rpc('pv.shvSet', REASON_VAR, 'str', reasonPhrase(mode));
     await this.rpc('pv.shvSet', REPLY_VAR, 'int', String(mode));
   }
 

@@ -9,7 +9,8 @@ export type EdgeReply = number | 'silent' | { readonly status: number; readonly 
 /** setTimeout's ceiling; a longer delay would fire at once. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
-const REASONS: ReadonlyMap<number, string> = new Map([
+/** RFC 3261 section 21 reason phrases of the codes the local edges are asked for. */
+export const REASON_PHRASES: ReadonlyMap<number, string> = new Map([
   [100, 'Trying'],
   [180, 'Ringing'],
   [200, 'OK'],
@@ -31,7 +32,7 @@ const REASONS: ReadonlyMap<number, string> = new Map([
 
 /** The RFC 3261 21 reason phrase of `status`, or a neutral one for codes it does not name. */
 export function reasonPhrase(status: number): string {
-  return REASONS.get(status) ?? 'Probe Reply';
+  return REASON_PHRASES.get(status) ?? 'Probe Reply';
 }
 
 function isStatusCode(value: unknown): value is number {
