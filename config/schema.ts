@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkFailover, failoverSchema, ownAlarmsRefused } from './failover-schema.js';
 import { checkPlatformOrgs, platformSchema } from './platform-schema.js';
 import { routingSchema } from './routing-schema.js';
 
@@ -165,6 +166,7 @@ export const configSchema = z
     api: apiSchema.prefault({}),
     concurrency: concurrencySchema.prefault({}),
     alarms: alarmsSchema.prefault({}),
+    failover: failoverSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     const [a, b] = c.regions.active;
@@ -238,6 +240,7 @@ export const configSchema = z
       });
     }
     checkPlatformOrgs(c.platform, c.regions.active, ctx);
+    checkFailover(c.failover, c.regions.active, ownAlarmsRefused(c.env, c.regions.active), ctx);
     for (const [route, limits] of Object.entries(c.api.routes)) {
       if (limits.burstLimit < limits.rateLimit) {
         ctx.addIssue({
@@ -249,6 +252,8 @@ export const configSchema = z
     }
   });
 
+export type { FailoverConfig, FailoverTriggerConfig } from './failover-schema.js';
+export { failoverSchema } from './failover-schema.js';
 export type { PlatformConfig, PlatformOrgConfig } from './platform-schema.js';
 export { platformSchema } from './platform-schema.js';
 export type { RoutingConfig } from './routing-schema.js';

@@ -9,7 +9,7 @@ import {
 import { compareAndSet, isConditionFailed } from '../shared/control-write.js';
 import { controlKeys, type ItemKey, ROTATION_HISTORY_PREFIX } from '../shared/keys.js';
 import { budgetedSend } from './budget.js';
-import type { Decision, LagSample, Override, Vote } from './quorum/types.js';
+import type { Decision, DecisionExplanation, LagSample, Override, Vote } from './quorum/types.js';
 import { applyVote, type VoteUpdate } from './quorum/votes.js';
 
 /** The RegionRotationChanged detail of one epoch, kept with the decision until it has been published. */
@@ -30,6 +30,8 @@ export interface StoredDecision {
   readonly version: number;
   /** Changes written but not yet confirmed published, by epoch. */
   readonly pending: Readonly<Record<string, HistoryEntry>>;
+  /** The rule's explanation of `decision`; absent on items written before it was stored. */
+  readonly explanation?: DecisionExplanation;
 }
 
 export interface HistoryEntry {
@@ -65,6 +67,7 @@ export interface ControlStore {
     decision: Decision,
     pending: Readonly<Record<string, HistoryEntry>>,
     expectedVersion: number | null,
+    explanation?: DecisionExplanation,
   ): Promise<number>;
   /** The history item of one epoch, written once (a second write of the same epoch changes nothing). */
   recordHistory(entry: HistoryEntry): Promise<void>;
@@ -199,11 +202,16 @@ export function dynamoControlStore(options: DynamoControlStoreOptions): ControlS
         decision: item.decision as Decision,
         version: Number(item.version),
         pending: (item.pending ?? {}) as Record<string, HistoryEntry>,
+        ...(item.explanation === undefined ? {} : { explanation: item.explanation as DecisionExplanation }),
       };
     },
 
-    async writeDecision(decision, pending, expectedVersion) {
-      await putVersioned({ ...controlKeys.rotation(), decision, pending }, expectedVersion, 'write decision');
+    async writeDecision(decision, pending, expectedVersion, explanation) {
+      await putVersioned(
+        { ...controlKeys.rotation(), decision, pending, explanation },
+        expectedVersion,
+        'write decision',
+      );
       return (expectedVersion ?? 0) + 1;
     },
 

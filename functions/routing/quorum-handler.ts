@@ -1,17 +1,27 @@
-import { dynamoDocClientFor, eventBridgeClientFor } from '../shared/clients.js';
+import { cloudWatchClient, dynamoDocClientFor, eventBridgeClientFor } from '../shared/clients.js';
 import { parseEvent } from '../shared/events.js';
 import { observability } from '../shared/logger.js';
 import { eventHandler } from '../shared/middleware.js';
 import { alarmNames } from '../shared/names.js';
 import { eventBridgePublisher } from '../shared/publisher.js';
 import { runtimeConfig } from '../shared/runtime-config.js';
+import { cloudWatchAlarmReader } from './alarm-states.js';
 import { dynamoControlStore } from './control-store.js';
+import { failoverTriggers } from './quorum/triggers.js';
 import { reportQuorumMetrics } from './quorum-metrics.js';
 import { handleQuorumEvent, type QuorumDeps } from './quorum-service.js';
 
 const config = runtimeConfig();
 const { logger, metrics } = observability('quorum', { persistentKeys: { region: config.region } });
 const budgetMs = config.settings.quorum.controlBudgetMs;
+const triggers = failoverTriggers(config.env, config.activeRegions, config.settings.failover);
+// One client per region the trigger alarms live in; one attempt each, the control budget is the deadline.
+const cloudWatch = new Map(
+  [...new Set(triggers.map((t) => t.alarmRegion))].map((r) => [
+    r,
+    cloudWatchClient(r, config.endpoints.cloudWatch, { requestTimeoutMs: budgetMs, maxAttempts: 1 }),
+  ]),
+);
 
 const deps: QuorumDeps = {
   // One attempt per call: the control budget is the deadline, not the SDK's retries.
@@ -34,11 +44,27 @@ const deps: QuorumDeps = {
   eventBusName: config.eventBusName,
   // Well past the winner's own worst case (four budgeted calls and a publish) before another takes over.
   announceGraceMs: 10 * budgetMs,
-  alarmNames: config.activeRegions.map((r) => alarmNames(config.env).sipHealth(r)),
+  alarmNames: [
+    alarmNames(config.env).sipHealth(config.region),
+    ...triggers.filter((t) => t.alarmRegion === config.region).map((t) => t.alarmName),
+  ],
+  triggers: {
+    specs: triggers,
+    reader: cloudWatchAlarmReader({
+      clientFor: (r) => {
+        const client = cloudWatch.get(r);
+        if (client === undefined) throw new Error(`no CloudWatch client for ${r}`);
+        return client;
+      },
+      budgetMs,
+      onError: (region, error) =>
+        logger.warn('trigger alarms unreadable: their last verdict is kept', { alarmRegion: region, error }),
+    }),
+  },
   lagSampleIntervalMs: config.settings.health.probeIntervalMs,
 };
 
-/** Quorum (DESIGN.md section 4): votes, lag samples, SIP-health alarm changes and a schedule. */
+/** Quorum (DESIGN.md section 4): votes, lag samples, SIP-health and trigger alarm changes, and a schedule. */
 export const handler = eventHandler(
   async (raw) => {
     const event = parseEvent(raw, [

@@ -2,10 +2,12 @@ import { type CompareAndSetOptions, compareAndSet } from '../shared/control-writ
 import { buildEvent, type ParsedEvent } from '../shared/events.js';
 import { stableEventId } from '../shared/identifiers.js';
 import type { EventPublisher } from '../shared/publisher.js';
+import type { AlarmStateReader } from './alarm-states.js';
 import { isControlUnavailable } from './budget.js';
 import type { ControlStore, HistoryEntry } from './control-store.js';
 import { impliedLag } from './lag-crossings.js';
 import { decide } from './quorum/rule.js';
+import type { TriggerReading, TriggerSpec } from './quorum/triggers.js';
 import type { QuorumOutcome, QuorumSettings } from './quorum/types.js';
 
 export interface QuorumDeps {
@@ -21,8 +23,17 @@ export interface QuorumDeps {
    * give duplicates (same eventId, dropped by consumers); longer only delays the announcement.
    */
   readonly announceGraceMs: number;
-  /** CloudWatch alarms whose state changes trigger an immediate re-evaluation (the SIP-health alarms). */
+  /**
+   * CloudWatch alarms whose state changes trigger an immediate re-evaluation: this region's SIP-health
+   * alarm and the trigger alarms that live in this region.
+   */
   readonly alarmNames: readonly string[];
+  /**
+   * Failover triggers (failover.triggers and the backstops) and the reader of their states, read on
+   * every evaluation so a missed state-change event heals at the next one.
+   * @default - alarms not read: the stored decision's firing triggers are kept (see triggerVerdict)
+   */
+  readonly triggers?: { readonly specs: readonly TriggerSpec[]; readonly reader: AlarmStateReader };
   /**
    * How often the monitors measure lag (health.probeIntervalMs): lag events come only on threshold
    * crossings, and each stands for one sample per interval until the next (see impliedSamples).
@@ -114,6 +125,11 @@ export async function handleQuorumEvent(
 export async function evaluate(deps: QuorumDeps, now: number): Promise<Evaluation> {
   const { store, settings } = deps;
   const regions = settings.activeRegions;
+  // Once per evaluation, outside the compare-and-set retries: alarm states change on minutes, races on ms.
+  const triggerReadings: readonly TriggerReading[] =
+    deps.triggers && deps.triggers.specs.length > 0
+      ? await deps.triggers.reader.read(deps.triggers.specs)
+      : [];
   const { outcome, toAnnounce } = await compareAndSet(async () => {
     const [current, votes, stored, overrides] = await Promise.all([
       store.readDecision(),
@@ -122,7 +138,10 @@ export async function evaluate(deps: QuorumDeps, now: number): Promise<Evaluatio
       store.readOverrides(regions),
     ]);
     const lag = impliedLag(stored, now, deps.lagSampleIntervalMs ?? 0, settings.lagSamples);
-    const outcome = decide({ votes, lag, overrides, previous: current?.decision ?? null, settings }, now);
+    const outcome = decide(
+      { votes, lag, overrides, triggers: triggerReadings, previous: current?.decision ?? null, settings },
+      now,
+    );
     const pending: Record<string, HistoryEntry> = { ...current?.pending };
     // A change another evaluation wrote but never confirmed published: its writer is presumed crashed.
     const toAnnounce = Object.values(pending).filter(
@@ -134,7 +153,12 @@ export async function evaluate(deps: QuorumDeps, now: number): Promise<Evaluatio
       pending[String(entry.epoch)] = entry;
       toAnnounce.push(entry);
     }
-    await store.writeDecision(outcome.decision, pending, current?.version ?? null);
+    const { reasons, conditions, evidence } = outcome;
+    await store.writeDecision(outcome.decision, pending, current?.version ?? null, {
+      reasons,
+      conditions,
+      evidence,
+    });
     return { outcome, toAnnounce };
   }, deps.cas);
 

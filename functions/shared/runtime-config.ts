@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   type ContinuityConfig,
   contextSchema,
+  failoverSchema,
   healthSchema,
   platformSchema,
   quorumSchema,
@@ -25,6 +26,7 @@ export const runtimeSettingsSchema = z.object({
   quorum: quorumSchema.prefault({}),
   context: contextSchema.prefault({}),
   routing: routingSchema.prefault({}),
+  failover: failoverSchema.prefault({}),
   /** Absent for functions that never call the platform. */
   platform: platformSchema.optional(),
   /** SIP targets per active region (the monitors probe them). */

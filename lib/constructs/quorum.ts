@@ -1,11 +1,13 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
+import { failoverTriggers } from '../../functions/routing/quorum/triggers.js';
 import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../../functions/shared/event-schemas.js';
 import { controlKeys } from '../../functions/shared/keys.js';
 import { alarmNames, EVENT_SOURCE, tableNames } from '../../functions/shared/names.js';
@@ -87,12 +89,30 @@ export class Quorum extends Construct {
       serviceName: 'quorum',
       description: `Quorum decisions for ${config.env} in ${region}`,
       // health: the monitors' measuring interval, which quorum's lag verdict counts samples in.
-      environment: lambdaEnvironment(config, { sections: ['quorum', 'replication', 'health'] }),
+      environment: lambdaEnvironment(config, { sections: ['quorum', 'replication', 'health', 'failover'] }),
       timeout: Duration.seconds(30),
       // Failover decisions must run however busy the account is (a flood on a public surface).
       reservedConcurrentExecutions: config.concurrency.quorum,
     });
     for (const { actions, keys } of QUORUM_GRANTS) allowItems(this.function, actions, [tableArn], keys);
+    // The trigger alarms' states, read on every evaluation (alarm-states.ts): these alarms, no others.
+    const triggers = failoverTriggers(config.env, config.regions.active, config.failover);
+    if (triggers.length > 0) {
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: triggers.map((t) =>
+            stack.formatArn({
+              service: 'cloudwatch',
+              region: t.alarmRegion,
+              resource: 'alarm',
+              resourceName: t.alarmName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
+    }
     grantPutEvents(this.function, props.bus);
     this.function.configureAsyncInvoke({
       retryAttempts: 2,
@@ -111,13 +131,19 @@ export class Quorum extends Construct {
       eventPattern: { source: [EVENT_SOURCE], detailType: ['RegionHealthVote', 'ReplicationLagMeasured'] },
       targets: [target],
     });
-    // Alarms live on the default bus of their own region: this region's SIP-health alarm.
+    // Alarms live on the default bus of their own region: this region's SIP-health alarm and the
+    // trigger alarms that live here (the peer's quorum hears the others; both read all on each evaluation).
     const alarms = new events.Rule(this, 'Alarms', {
-      description: 'SIP-health alarm state changes: immediate re-evaluation',
+      description: 'SIP-health and failover trigger alarm state changes: immediate re-evaluation',
       eventPattern: {
         source: [ALARM_SOURCE],
         detailType: [ALARM_DETAIL_TYPE],
-        detail: { alarmName: [alarmNames(config.env).sipHealth(region)] },
+        detail: {
+          alarmName: [
+            alarmNames(config.env).sipHealth(region),
+            ...triggers.filter((t) => t.alarmRegion === region).map((t) => t.alarmName),
+          ],
+        },
       },
       targets: [target],
     });

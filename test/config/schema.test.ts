@@ -364,3 +364,62 @@ describe('platform.orgs', () => {
     expect(problemsOf(raw).join('\n')).toMatch(problem);
   });
 });
+
+describe('failover.triggers', () => {
+  const sbc = (more: Record<string, unknown> = {}) => ({
+    alarmName: 'sbc-5xx',
+    region: 'us-east-1',
+    effect: 'exclude',
+    ...more,
+  });
+
+  it('accepts the user alarms and turns the ReplicationLatency backstop on by default', () => {
+    const config = parseConfig(
+      withChange('failover', { triggers: [sbc({ clearAfterSeconds: 120 })] }),
+      'test',
+    );
+
+    expect(config.failover).toEqual({
+      triggers: [{ alarmName: 'sbc-5xx', region: 'us-east-1', effect: 'exclude', clearAfterSeconds: 120 }],
+      replicationLatencyBackstop: true,
+    });
+    expect(parseConfig(devRaw, 'dev').failover).toEqual({ triggers: [], replicationLatencyBackstop: true });
+  });
+
+  it.each([
+    [
+      'an alarm in the witness region',
+      [sbc({ region: 'us-east-2' })],
+      /failover\.triggers\.0\.region = "us-east-2": us-east-2 is not an active region \(us-east-1, us-west-2\)/,
+    ],
+    [
+      'an alarm named twice for one region',
+      [sbc(), sbc()],
+      /failover\.triggers\.1\.alarmName = "sbc-5xx": sbc-5xx in us-east-1 is already a trigger/,
+    ],
+    [
+      'an effect other than exclude',
+      [sbc({ effect: 'drain' })],
+      /failover\.triggers\.0\.effect = "drain": must be "exclude"/,
+    ],
+    ['no effect', [sbc({ effect: undefined })], /failover\.triggers\.0\.effect = missing: must be "exclude"/],
+    [
+      'a clear delay over an hour',
+      [sbc({ clearAfterSeconds: 7200 })],
+      /clearAfterSeconds = 7200: must be 0-3600/,
+    ],
+    [
+      "the project's own SIP-health alarm",
+      [sbc({ alarmName: 'continuity-dev-sip-health-us-east-1' })],
+      /is this project's own alarm: the observers' votes already carry SIP health/,
+    ],
+    [
+      "the project's own heartbeat-lag alarm",
+      [sbc({ alarmName: 'continuity-dev-replication-lag-us-west-2' })],
+      /own alarm: the monitors' lag samples already feed the rule/,
+    ],
+    ['an empty name', [sbc({ alarmName: '' })], /alarmName = "": must name a CloudWatch alarm/],
+  ])('refuses %s, naming the field', (_case, triggers, problem) => {
+    expect(problemsOf(withChange('failover', { triggers })).join('\n')).toMatch(problem);
+  });
+});

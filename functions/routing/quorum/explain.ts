@@ -1,4 +1,5 @@
 import type { LagVerdict } from './lag.js';
+import type { TriggerVerdict } from './triggers.js';
 import type { ConditionType, Override, QuorumSettings, RegionReason } from './types.js';
 import type { Tally } from './votes.js';
 
@@ -10,6 +11,7 @@ export interface RegionAssessment {
   readonly wasIn: boolean;
   readonly tally: Tally;
   readonly lag: LagVerdict;
+  readonly triggers: TriggerVerdict;
   readonly sipHealthy: boolean;
   /** SIP healthy (fresh or kept verdict) and not lag-excluded. */
   readonly healthy: boolean;
@@ -48,9 +50,20 @@ function dwell(a: RegionAssessment, s: QuorumSettings, now: number): string {
   return `healthy for ${seconds} s of the ${s.failbackDwellSeconds} s failback dwell`;
 }
 
-/** What would keep the region out if it were up to the probes alone. */
+function triggered(a: RegionAssessment): string {
+  return a.triggers.detail
+    .filter((d) => d.firing)
+    .map((d) => d.why)
+    .join(' and ');
+}
+
+/** What would keep the region out if it were up to the probes and alarms alone. */
 function problem(a: RegionAssessment, s: QuorumSettings, now: number): string {
-  const causes = [...(a.sipHealthy ? [] : [sip(a)]), ...(a.lag.excluded ? [lag(a, s)] : [])];
+  const causes = [
+    ...(a.sipHealthy ? [] : [sip(a)]),
+    ...(a.lag.excluded ? [lag(a, s)] : []),
+    ...(a.triggers.firing.length > 0 ? [triggered(a)] : []),
+  ];
   return causes.length > 0 ? causes.join(' and ') : `it is still in its failback dwell (${dwell(a, s, now)})`;
 }
 
@@ -77,6 +90,8 @@ export function explainRegion(a: RegionAssessment, s: QuorumSettings, now: numbe
       return `out: ${sip(a)}`;
     case 'ReplicationLag':
       return `out: ${lag(a, s)}`;
+    case 'AlarmTriggered':
+      return `out: ${triggered(a)}`;
     case 'FailbackDwell':
       return `out: ${dwell(a, s, now)}; ${sip(a)}`;
   }
@@ -99,6 +114,16 @@ export function conditionMessage(
       return `${a.region}: no majority of fresh votes (${votes(a.tally)}); keeping the ${a.sipHealthy ? 'healthy' : 'unhealthy'} SIP verdict`;
     case 'VoteClockSkew':
       return `${a.region}: votes from ${list(a.tally.future)} are dated ${s.voteStaleMs} ms or more ahead and abstain; check that observer's clock`;
+    case 'TriggerUnreadable':
+      return `${a.region}: ${a.triggers.detail
+        .filter((d) => d.state === 'UNREADABLE')
+        .map((d) => d.why)
+        .join('; ')}`;
+    case 'TriggerMissing':
+      return `${a.region}: ${a.triggers.detail
+        .filter((d) => d.state === 'MISSING')
+        .map((d) => d.why)
+        .join('; ')}; check failover.triggers`;
     case 'PinnedUnhealthy':
       return `${a.region} is pinned by ${by(a.override)} although ${problem(a, s, now)}`;
     case 'MinRegionsKept':

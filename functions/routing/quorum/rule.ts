@@ -1,5 +1,6 @@
 import { conditionMessage, explainRegion, type RegionAssessment } from './explain.js';
 import { lagVerdict } from './lag.js';
+import { triggerVerdict } from './triggers.js';
 import type {
   Condition,
   Decision,
@@ -48,6 +49,8 @@ export function initialDecision(settings: QuorumSettings, now: number): Decision
  * 1. SIP verdict: a majority of fresh votes (2 of 3 observers). Without one the previous verdict is
  *    kept and `QuorumLost` is raised.
  * 2. Replication verdict: see lagVerdict (N samples above to exclude, N at or below to re-admit).
+ *    Trigger alarms (failover.triggers, triggers.ts): one in ALARM, or OK for less than its
+ *    clearAfterSeconds, makes the region unhealthy; an alarm that cannot be read keeps its last verdict.
  * 3. Automatic membership: an unhealthy region leaves at once; a region that is out comes back only
  *    after failbackDwellSeconds of continuously observed health (any unhealthy or unobserved
  *    evaluation restarts the clock, so a toggling vote can never bring it back).
@@ -88,8 +91,16 @@ export function decide(input: QuorumInput, now: number): QuorumOutcome {
       settings.lagSamples,
     );
     const sipHealthy = tally.verdict ?? prev.sipHealthy;
-    const healthy = sipHealthy && !lag.excluded;
-    const observedHealthy = tally.verdict === true && !lag.excluded;
+    const triggers = triggerVerdict(
+      region,
+      input.triggers,
+      prev.triggeredBy ?? [],
+      tally.abstained.includes(region),
+      now,
+    );
+    const triggered = triggers.firing.length > 0;
+    const healthy = sipHealthy && !lag.excluded && !triggered;
+    const observedHealthy = tally.verdict === true && !lag.excluded && !triggered;
     const healthySinceMs = observedHealthy ? (prev.healthySinceMs ?? now) : null;
     const dwellDone = healthySinceMs !== null && now - healthySinceMs >= dwellMs;
     const override = input.overrides[region];
@@ -99,9 +110,11 @@ export function decide(input: QuorumInput, now: number): QuorumOutcome {
       ? 'SipUnhealthy'
       : lag.excluded
         ? 'ReplicationLag'
-        : inRotation
-          ? 'Healthy'
-          : 'FailbackDwell';
+        : triggered
+          ? 'AlarmTriggered'
+          : inRotation
+            ? 'Healthy'
+            : 'FailbackDwell';
     if (override?.mode === 'pin') {
       inRotation = true;
       reason = 'Pinned';
@@ -115,6 +128,7 @@ export function decide(input: QuorumInput, now: number): QuorumOutcome {
       wasIn,
       tally,
       lag,
+      triggers,
       sipHealthy,
       healthy,
       healthySinceMs,
@@ -129,6 +143,8 @@ export function decide(input: QuorumInput, now: number): QuorumOutcome {
     if (a.tally.future.length > 0) conditions.push(condition('VoteClockSkew', a, settings, now));
     if (!a.tally.quorum) conditions.push(condition('QuorumLost', a, settings, now));
     if (a.reason === 'Pinned' && !a.healthy) conditions.push(condition('PinnedUnhealthy', a, settings, now));
+    if (a.triggers.unreadable.length > 0) conditions.push(condition('TriggerUnreadable', a, settings, now));
+    if (a.triggers.missing.length > 0) conditions.push(condition('TriggerMissing', a, settings, now));
   }
   conditions.push(...keepMinimum(assessed, settings, now));
 
@@ -146,10 +162,18 @@ export function decide(input: QuorumInput, now: number): QuorumOutcome {
       sipHealthy: a.sipHealthy,
       lagExcluded: a.lag.excluded,
       healthySinceMs: a.healthySinceMs,
+      ...(a.triggers.firing.length > 0 ? { triggeredBy: a.triggers.firing } : {}),
     };
     reasons[a.region] = explainRegion(a, settings, now);
     const { healthy, unhealthy, abstained, quorum } = a.tally;
-    evidence[a.region] = { healthy, unhealthy, abstained, quorum, latestLagMs: a.lag.latestLagMs };
+    evidence[a.region] = {
+      healthy,
+      unhealthy,
+      abstained,
+      quorum,
+      latestLagMs: a.lag.latestLagMs,
+      triggers: a.triggers.detail,
+    };
   }
   return {
     decision: {

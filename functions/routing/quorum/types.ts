@@ -1,3 +1,5 @@
+import type { TriggerDetail, TriggerReading } from './triggers.js';
+
 /**
  * Plain data of the quorum rule (DESIGN.md section 4). Everything here is what the store
  * and the events carry; the rule itself lives in rule.ts and never does I/O.
@@ -60,6 +62,8 @@ export type RegionReason =
   | 'SipUnhealthy'
   /** Out: inbound replication lag above replicationExclusionMs. */
   | 'ReplicationLag'
+  /** Out: a failover trigger alarm is in ALARM (or within its clearAfterSeconds). */
+  | 'AlarmTriggered'
   /** Out: healthy again, waiting for failbackDwellSeconds of continuous health. */
   | 'FailbackDwell';
 
@@ -77,6 +81,11 @@ export interface RegionState {
    * Failback waits on it, so the store must persist every decision, not only the changed ones.
    */
   readonly healthySinceMs: number | null;
+  /**
+   * Trigger alarms holding the region out at this decision; what an unreadable alarm keeps.
+   * Absent in decisions stored before triggers existed (read as none).
+   */
+  readonly triggeredBy?: readonly string[];
 }
 
 /** The rotation decision as stored in ControlState. */
@@ -112,6 +121,11 @@ export interface QuorumInput {
   readonly lag: Readonly<Record<string, readonly LagSample[] | undefined>>;
   /** At most one operator override per active region. */
   readonly overrides: Readonly<Record<string, Override | undefined>>;
+  /**
+   * The trigger alarms' states read for this evaluation (see triggers.ts); `[]` when there are none.
+   * @default - not read: every alarm that was holding a region out keeps holding it
+   */
+  readonly triggers?: readonly TriggerReading[];
   /** The stored decision; null before the first one (both regions are then assumed in and healthy). */
   readonly previous: Decision | null;
   readonly settings: QuorumSettings;
@@ -130,7 +144,11 @@ export type ConditionType =
   /** A pinned region is in rotation although its verdicts say unhealthy. */
   | 'PinnedUnhealthy'
   /** A vote is dated at least voteStaleMs in the future: the observer's clock is wrong; it abstains. */
-  | 'VoteClockSkew';
+  | 'VoteClockSkew'
+  /** A trigger alarm's state could not be read: its last verdict is kept. */
+  | 'TriggerUnreadable'
+  /** A trigger alarm does not exist in its region (a typo in failover.triggers, or deleted). */
+  | 'TriggerMissing';
 
 export interface Condition {
   readonly type: ConditionType;
@@ -149,6 +167,15 @@ export interface RegionEvidence {
   /** A majority of observers agree (2 of 3). */
   readonly quorum: boolean;
   readonly latestLagMs: number | null;
+  /** What each trigger alarm about the region is doing. */
+  readonly triggers: readonly TriggerDetail[];
+}
+
+/** Why a decision is what it is: stored with it, printed by `cc-continuity explain`. */
+export interface DecisionExplanation {
+  readonly reasons: Readonly<Record<string, string>>;
+  readonly conditions: readonly Condition[];
+  readonly evidence: Readonly<Record<string, RegionEvidence>>;
 }
 
 export interface QuorumOutcome {

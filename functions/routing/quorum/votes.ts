@@ -127,7 +127,7 @@ export function freshness(vote: Vote, now: number, staleMs: number): Freshness {
   return 'fresh';
 }
 
-export interface Tally extends Omit<RegionEvidence, 'latestLagMs'> {
+export interface Tally extends Omit<RegionEvidence, 'latestLagMs' | 'triggers'> {
   /** Observers whose vote for the region is dated too far in the future (also in `abstained`). */
   readonly future: readonly string[];
   /** The majority's verdict; null without a quorum. */

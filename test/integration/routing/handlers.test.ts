@@ -1,3 +1,4 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,10 @@ function alarmChange(alarmName: string) {
   };
 }
 
+function scheduled() {
+  return { source: 'aws.events', 'detail-type': 'Scheduled Event', id: 'sch-1', detail: {} };
+}
+
 const urlRequest = {
   version: '2.0',
   routeKey: '$default',
@@ -35,28 +40,117 @@ describe('quorum and health endpoint handlers in us-east-1', () => {
   let quorum: Handler;
   let health: Handler;
   const eventBridge = mockClient(EventBridgeClient);
+  const cloudWatch = mockClient(CloudWatchClient);
   const savedEnv = { ...process.env };
+  const SBC_ALARM = 'sbc-5xx-us-east-1';
+  /** DescribeAlarms answers: the user's trigger alarm in `state`, the backstop OK. */
+  const alarmsIn = (state: 'OK' | 'ALARM') =>
+    cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
+      MetricAlarms: (input.AlarmNames ?? []).map((name) => ({
+        AlarmName: name,
+        StateValue: name === SBC_ALARM ? state : 'OK',
+        StateUpdatedTimestamp: new Date(Date.now() - 60_000),
+      })),
+    }));
 
   beforeAll(async () => {
     world = await startLocalWorld({ env: 'dev' });
-    Object.assign(process.env, lambdaEnvironment(world.config, { sections: ['quorum', 'replication'] }), {
-      AWS_REGION: A,
-      DYNAMODB_ENDPOINT: world.region(A).endpoint,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
+    const failover = {
+      triggers: [{ alarmName: SBC_ALARM, region: A, effect: 'exclude' as const, clearAfterSeconds: 0 }],
+      replicationLatencyBackstop: true,
+    };
+    const config = { ...world.config, failover };
+    Object.assign(
+      process.env,
+      lambdaEnvironment(config, { sections: ['quorum', 'replication', 'failover'] }),
+      {
+        AWS_REGION: A,
+        DYNAMODB_ENDPOINT: world.region(A).endpoint,
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+      },
+    );
     quorum = (await import('../../../functions/routing/quorum-handler.js')).handler as Handler;
     health = (await import('../../../functions/routing/health-endpoint.js')).handler as Handler;
   });
   afterAll(async () => {
     process.env = savedEnv;
     eventBridge.restore();
+    cloudWatch.restore();
     await world?.stop();
   });
   beforeEach(async () => {
     await clearControl(world);
     eventBridge.reset();
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
+    cloudWatch.reset();
+    alarmsIn('OK');
+  });
+
+  /** Every vote healthy about both regions: only an alarm can take one out. */
+  async function allHealthy(): Promise<void> {
+    const store = storeFor(world, A);
+    for (const target of [A, B])
+      for (const observer of OBSERVERS)
+        await store.putVote(
+          { observer, targetRegion: target, healthy: true, incarnation: 1, seq: 1, occurredAtMs: Date.now() },
+          SETTINGS.voteStaleMs,
+        );
+  }
+
+  it('takes a region out on its trigger alarm, read from CloudWatch, and names the alarm in the decision', async () => {
+    // Prepare
+    await allHealthy();
+    alarmsIn('ALARM');
+    // Act
+    await quorum(alarmChange(SBC_ALARM), lambdaContext());
+    // Assess
+    const stored = await storeFor(world, A).readDecision();
+    expect(stored?.decision.inRotation).toEqual([B]);
+    expect(stored?.decision.regions[A]).toMatchObject({ reason: 'AlarmTriggered', triggeredBy: [SBC_ALARM] });
+    expect(stored?.explanation?.reasons[A]).toMatch(
+      /^out: alarm sbc-5xx-us-east-1 in us-east-1 is ALARM since /,
+    );
+    const asked = cloudWatch
+      .commandCalls(DescribeAlarmsCommand)
+      .map((c) => c.args[0].input.AlarmNames?.sort());
+    expect(asked.sort()).toEqual(
+      [
+        [alarmNames('dev').replicationLatency(A), SBC_ALARM].sort(),
+        [alarmNames('dev').replicationLatency(B)],
+      ].sort(),
+    );
+    const sent = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(sent.map((e) => JSON.parse(e.Detail ?? '{}').reasons)).toEqual([
+      { [A]: 'AlarmTriggered', [B]: 'Healthy' },
+    ]);
+  });
+
+  it('heals a missed alarm state change at the next scheduled evaluation', async () => {
+    // Prepare: the alarm went to ALARM but its event never came.
+    await allHealthy();
+    alarmsIn('ALARM');
+    // Act
+    await quorum(scheduled(), lambdaContext());
+    // Assess
+    expect((await storeFor(world, A).readDecision())?.decision.inRotation).toEqual([B]);
+  });
+
+  it('keeps the last verdict while CloudWatch throttles, and says so', async () => {
+    // Prepare: out by the alarm, then CloudWatch refuses.
+    await allHealthy();
+    alarmsIn('ALARM');
+    await quorum(scheduled(), lambdaContext());
+    cloudWatch.reset();
+    cloudWatch
+      .on(DescribeAlarmsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    // Act
+    await quorum(scheduled(), lambdaContext());
+    // Assess
+    const stored = await storeFor(world, A).readDecision();
+    expect(stored?.decision.inRotation).toEqual([B]);
+    expect(stored?.explanation?.conditions.map((c) => c.type)).toContain('TriggerUnreadable');
   });
 
   it('re-evaluates at once on a SIP-health alarm state change and announces the change', async () => {

@@ -78,7 +78,7 @@ describe('Quorum', () => {
     });
   });
 
-  it('consumes votes and lag from the bus, the SIP-health alarm of its region, and a schedule', () => {
+  it("consumes votes and lag from the bus, its region's SIP-health and backstop alarms, and a schedule", () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.anyValue(),
       EventPattern: {
@@ -91,10 +91,88 @@ describe('Quorum', () => {
       EventPattern: {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        detail: { alarmName: [alarmNames(config.env).sipHealth(region)] },
+        // The backstop living here (ReplicationLatency of this region's replica towards the peer).
+        detail: {
+          alarmName: [
+            alarmNames(config.env).sipHealth(region),
+            alarmNames(config.env).replicationLatency(region),
+          ],
+        },
       },
     });
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  describe('with failover triggers', () => {
+    const triggered = testConfig({
+      failover: {
+        triggers: [
+          { alarmName: 'sbc-5xx-east', region: 'us-east-1', effect: 'exclude' },
+          { alarmName: 'sbc-5xx-west', region: 'us-west-2', effect: 'exclude', clearAfterSeconds: 120 },
+        ],
+      },
+    });
+    let tt: Template;
+    let q: Quorum;
+    let s: Stack;
+    beforeAll(() => {
+      s = new Stack(cdkApp({ bundle: false }), 'Triggered', { env: { account: '123456789012', region } });
+      const bus = new events.EventBus(s, 'Bus', { eventBusName: 'continuity-dev' });
+      q = new Quorum(s, 'Quorum', { config: triggered, bus });
+      tt = Template.fromStack(s);
+    });
+
+    it('re-evaluates on exactly the trigger alarms that live in its region', () => {
+      const patterns = Object.values(resourcesOf(tt, 'AWS::Events::Rule'))
+        .map((r) => r.Properties?.EventPattern as { source?: string[]; detail?: { alarmName?: string[] } })
+        .filter((p) => p?.source?.[0] === 'aws.cloudwatch');
+
+      expect(patterns).toHaveLength(1);
+      expect(patterns[0]?.detail?.alarmName).toEqual([
+        alarmNames(config.env).sipHealth(region),
+        'sbc-5xx-east',
+        alarmNames(config.env).replicationLatency(region),
+      ]);
+    });
+
+    it('may describe only the trigger alarms, in their own regions', () => {
+      const statements = Object.values(resourcesOf(tt, 'AWS::IAM::Policy'))
+        .flatMap(
+          (p) => (p.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+        )
+        .filter((st) => list(st.Action).some((a) => a.startsWith('cloudwatch:')));
+
+      expect(statements).toHaveLength(1);
+      expect(list(statements[0]?.Action ?? [])).toEqual(['cloudwatch:DescribeAlarms']);
+      const arns = [statements[0]?.Resource]
+        .flat()
+        .map((r) => JSON.stringify(r).replace(/\{"Ref":"AWS::Partition"\}/g, 'aws'))
+        .sort();
+      expect(arns.join('\n')).not.toContain('*');
+      expect(arns).toHaveLength(4);
+      for (const [alarmRegion, name] of [
+        ['us-east-1', 'sbc-5xx-east'],
+        ['us-west-2', 'sbc-5xx-west'],
+        ['us-east-1', alarmNames(config.env).replicationLatency('us-east-1')],
+        ['us-west-2', alarmNames(config.env).replicationLatency('us-west-2')],
+      ]) {
+        expect(arns.some((a) => a.includes(`:cloudwatch:${alarmRegion}:123456789012:alarm:${name}`))).toBe(
+          true,
+        );
+      }
+    });
+
+    it('carries the triggers to the function in its settings', () => {
+      const id = s.getLogicalId(q.function.node.defaultChild as never);
+      const env = resourcesOf(tt, 'AWS::Lambda::Function')[id]?.Properties?.Environment as {
+        Variables: Record<string, string>;
+      };
+      const settings = JSON.parse(env.Variables.CONTINUITY_SETTINGS ?? '{}') as {
+        failover?: { triggers?: { alarmName: string }[] };
+      };
+
+      expect(settings.failover?.triggers?.map((x) => x.alarmName)).toEqual(['sbc-5xx-east', 'sbc-5xx-west']);
+    });
   });
 
   /** `actions -> LeadingKeys` of every DynamoDB statement of a function, e.g. `GetItem -> ROTATION`. */

@@ -90,6 +90,7 @@ describe('decide: SIP verdict by 2 of 3 fresh votes (both regions in rotation be
       abstained: ['us-east-2'],
       quorum: true,
       latestLagMs: null,
+      triggers: [],
     });
   });
 });
