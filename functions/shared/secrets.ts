@@ -55,14 +55,18 @@ export interface SecretFallback {
 /**
  * The one way a function reports a fallback: a warning naming the secret and the problem (never the
  * value) and one {@link SECRET_FALLBACK_METRIC}, which the stacks alarm on per function.
+ *
+ * The metric is flushed at once in a document of its own: a request's metrics share the dimensions the
+ * handler adds later (`source` on GET /contexts, `reason` on resolve), and a fallback counted among
+ * them would land under those dimensions, where the alarm on `service` alone never sees it.
  */
 export function reportFallbacks(
   logger: Pick<Logger, 'warn'>,
-  metrics: Pick<Metrics, 'addMetric'>,
+  metrics: Pick<Metrics, 'singleMetric'>,
 ): (fallback: SecretFallback) => void {
   return ({ secretName, problem }) => {
     logger.warn('serving with the last good value of a secret', { secretName, problem });
-    metrics.addMetric(SECRET_FALLBACK_METRIC, MetricUnit.Count, 1);
+    metrics.singleMetric().addMetric(SECRET_FALLBACK_METRIC, MetricUnit.Count, 1);
   };
 }
 

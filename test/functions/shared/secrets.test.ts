@@ -251,7 +251,7 @@ describe('reportFallbacks', () => {
     const metrics: unknown[][] = [];
     const report = reportFallbacks(
       { warn: (...args: unknown[]) => warnings.push(args) } as never,
-      { addMetric: (...args: unknown[]) => metrics.push(args) } as never,
+      { singleMetric: () => ({ addMetric: (...args: unknown[]) => metrics.push(args) }) } as never,
     );
 
     report({ secretName: 'continuity/dev/platform-token-key', problem: 'could not be read' });
