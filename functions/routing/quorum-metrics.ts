@@ -21,6 +21,10 @@ export const QUORUM_METRICS = {
   quorumLost: 'QuorumLost',
   /** 1 per invocation that could not reach ControlState within its budget (self-fenced). */
   fenced: 'ControlFenced',
+  /** Trigger alarms holding the region out at this evaluation. Dimension Region. */
+  triggerFiring: 'TriggerFiring',
+  /** Trigger alarms about the region that could not be read or do not exist. Dimension Region. */
+  triggerUnreadable: 'TriggerUnreadable',
   /** Health endpoint answers: 1 for 200, 0 for 503. */
   healthy: 'HealthEndpointHealthy',
 } as const;
@@ -63,5 +67,11 @@ export function reportQuorumMetrics(metrics: Metrics, result: QuorumResult): voi
       emit(metrics, QUORUM_METRICS.lag, evidence.latestLagMs, region1, MetricUnit.Milliseconds);
     }
     if (!evidence.quorum) emit(metrics, QUORUM_METRICS.quorumLost, 1, region1);
+    if (evidence.triggers.length > 0) {
+      const firing = evidence.triggers.filter((t) => t.firing).length;
+      const blind = evidence.triggers.filter((t) => t.state === 'UNREADABLE' || t.state === 'MISSING').length;
+      emit(metrics, QUORUM_METRICS.triggerFiring, firing, region1);
+      emit(metrics, QUORUM_METRICS.triggerUnreadable, blind, region1);
+    }
   }
 }

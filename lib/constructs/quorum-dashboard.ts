@@ -147,6 +147,18 @@ export class QuorumDashboard extends Construct {
         width: 12,
       }),
       new cloudwatch.GraphWidget({
+        title: 'Failover trigger alarms (holding the region out; unreadable or missing)',
+        left: regions.map((r) =>
+          quorum(QUORUM_METRICS.triggerFiring, { [DIMENSIONS.region]: r }).with({ label: `firing on ${r}` }),
+        ),
+        right: regions.map((r) =>
+          quorum(QUORUM_METRICS.triggerUnreadable, { [DIMENSIONS.region]: r }).with({
+            label: `unreadable on ${r}`,
+          }),
+        ),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
         title: 'Health endpoint answers (1 = 200)',
         left: [
           new cloudwatch.Metric({
