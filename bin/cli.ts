@@ -1,31 +1,44 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/schema.js';
+import { cloudWatchAlarmReader } from '../functions/routing/alarm-states.js';
 import { dynamoControlStore } from '../functions/routing/control-store.js';
-import {
-  applyOperatorAction,
-  formatStatus,
-  type OperatorAction,
-  readStatus,
-} from '../functions/routing/operator.js';
+import { applyOperatorAction, type OperatorAction } from '../functions/routing/operator.js';
 import { quorumSettings } from '../functions/routing/quorum/settings.js';
+import { failoverTriggers } from '../functions/routing/quorum/triggers.js';
 import type { QuorumDeps } from '../functions/routing/quorum-service.js';
-import { dynamoDocClient, eventBridgeClient } from '../functions/shared/clients.js';
+import { formatExplain } from '../functions/routing/status/explain.js';
+import { formatStatus } from '../functions/routing/status/format.js';
+import { statusJson } from '../functions/routing/status/json.js';
+import { readStatus } from '../functions/routing/status/report.js';
+import { route53StatusReader } from '../functions/routing/status/route53-status.js';
+import {
+  cloudWatchClient,
+  dynamoDocClient,
+  eventBridgeClient,
+  route53Client,
+} from '../functions/shared/clients.js';
 import { alarmNames, busName, tableNames } from '../functions/shared/names.js';
 import { eventBridgePublisher, memoryPublisher } from '../functions/shared/publisher.js';
 
 const HELP = `cc-continuity: see and steer which regions take calls
 
 Usage:
-  npx cc-continuity status --env <env>
+  npx cc-continuity status  --env <env> [--json]
+  npx cc-continuity explain --env <env> [--json]
   npx cc-continuity drain  --env <env> --region <r> --reason "..." [--force]
   npx cc-continuity pin    --env <env> --region <r> --reason "..."
   npx cc-continuity resume --env <env> --region <r>
   npx cc-continuity directory set|get|list|import|export --env <env> ...
 
 Commands:
-  status   each region's rotation, the votes behind it, replication lag, overrides and the last change
+  status   each region's rotation, the votes behind it, replication lag, overrides, the trigger alarms
+           and their states, Route 53's health-check status next to the decision, a line for each
+           region where DNS and the decision disagree, and the last change
+  explain  why the last decision is what it is: the rule's sentence per region, the votes, lag and
+           triggers behind it, the overrides and the safety rules that applied
   drain    take a region out of rotation (refused if it would leave fewer than minRegionsInRotation,
            unless --force)
   pin      keep a region in rotation whatever the probes say
@@ -46,10 +59,20 @@ Options:
                            CC_CONTINUITY_DYNAMODB_ENDPOINT. Without it: AWS, default credential chain
   --events-endpoint <url>  EventBridge endpoint; with --endpoint and without this, the change event
                            is printed instead of sent
+  --route53-endpoint <url> Route 53 endpoint for status (also CC_CONTINUITY_ROUTE53_ENDPOINT); with
+                           --endpoint and without this, Route 53 is not read (shown as unknown)
+  --cloudwatch-endpoint <url>
+                           CloudWatch endpoint for the trigger alarms (also
+                           CC_CONTINUITY_CLOUDWATCH_ENDPOINT); with --endpoint and without this, the
+                           alarms are not read (status shows them unknown; drain/pin/resume keep the
+                           decision's firing triggers)
+  --json                   status, explain: one JSON document instead of text
   -h, --help               this text
 
-drain, pin and resume evaluate the quorum rule at once and print the resulting decision; the change is
-announced on the ${busName('<env>')} bus like any other (RegionRotationChanged).
+drain, pin and resume evaluate the quorum rule at once, reading the trigger alarms as the quorum function
+does, and print the resulting decision; the change is announced on the ${busName('<env>')} bus like any
+other (RegionRotationChanged). A Route 53 or CloudWatch read that fails never fails status: it shows
+"unknown (<why>)".
 `;
 
 class UsageError extends Error {}
@@ -72,6 +95,9 @@ async function main(argv: readonly string[]): Promise<number> {
       via: { type: 'string' },
       endpoint: { type: 'string' },
       'events-endpoint': { type: 'string' },
+      'route53-endpoint': { type: 'string' },
+      'cloudwatch-endpoint': { type: 'string' },
+      json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -80,7 +106,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? 2 : 0;
   }
-  if (!['status', 'drain', 'pin', 'resume'].includes(command))
+  if (!['status', 'explain', 'drain', 'pin', 'resume'].includes(command))
     throw new UsageError(`unknown command ${command}`);
   if (!values.env) throw new UsageError('--env is required');
   const config = loadConfig(values.env);
@@ -88,8 +114,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const via = values.via ?? config.regions.active[0];
   if (!config.regions.active.includes(via)) throw new UsageError(`--via ${via} is not an active region`);
   const endpoint = values.endpoint ?? process.env.CC_CONTINUITY_DYNAMODB_ENDPOINT;
-  if (endpoint && !process.env.AWS_ACCESS_KEY_ID) {
-    // DynamoDB Local accepts any credentials but the SDK still wants some.
+  const route53Endpoint = values['route53-endpoint'] ?? process.env.CC_CONTINUITY_ROUTE53_ENDPOINT;
+  const cloudWatchEndpoint = values['cloudwatch-endpoint'] ?? process.env.CC_CONTINUITY_CLOUDWATCH_ENDPOINT;
+  if ((endpoint || route53Endpoint || cloudWatchEndpoint) && !process.env.AWS_ACCESS_KEY_ID) {
+    // The local stand-ins accept any credentials but the SDK still wants some.
     process.env.AWS_ACCESS_KEY_ID = 'local';
     process.env.AWS_SECRET_ACCESS_KEY = 'local';
   }
@@ -101,6 +129,39 @@ async function main(argv: readonly string[]): Promise<number> {
     budgetMs,
   });
   const now = Date.now();
+
+  if (command === 'explain') {
+    const [stored, overrides] = await Promise.all([
+      store.readDecision(),
+      store.readOverrides(settings.activeRegions),
+    ]);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ env: config.env, decision: stored?.decision ?? null, explanation: stored?.explanation ?? null, overrides }, null, 2)}\n`
+        : `${formatExplain(stored, overrides, settings, Date.now())}\n`,
+    );
+    return 0;
+  }
+
+  // A local run (--endpoint) reads CloudWatch and Route 53 only through their stand-ins, never AWS.
+  const local = endpoint !== undefined;
+  const specs = failoverTriggers(config.env, config.regions.active, config.failover);
+  const alarmErrors = new Map<string, string>();
+  const cloudWatch = new Map<string, CloudWatchClient>();
+  const alarmReader =
+    local && cloudWatchEndpoint === undefined
+      ? undefined
+      : cloudWatchAlarmReader({
+          clientFor: (r) => {
+            const client =
+              cloudWatch.get(r) ??
+              cloudWatchClient(r, cloudWatchEndpoint, { requestTimeoutMs: budgetMs, maxAttempts: 2 });
+            cloudWatch.set(r, client);
+            return client;
+          },
+          budgetMs,
+          onError: (r, error) => alarmErrors.set(r, `${error.name}: ${error.message}`),
+        });
 
   if (command !== 'status') {
     if (!values.region) throw new UsageError(`${command} needs --region`);
@@ -116,8 +177,8 @@ async function main(argv: readonly string[]): Promise<number> {
           };
     if (action.kind !== 'resume' && action.reason.trim() === '')
       throw new UsageError(`${command} needs --reason "..."`);
-    const local = endpoint !== undefined && values['events-endpoint'] === undefined;
-    const publisher = local
+    const eventsLocal = local && values['events-endpoint'] === undefined;
+    const publisher = eventsLocal
       ? memoryPublisher()
       : eventBridgePublisher(eventBridgeClient(via, values['events-endpoint']));
     const deps: QuorumDeps = {
@@ -127,22 +188,46 @@ async function main(argv: readonly string[]): Promise<number> {
       region: via,
       eventBusName: busName(config.env),
       announceGraceMs: 10 * config.quorum.controlBudgetMs,
+      // As the quorum function counts lag: a crossing event stands for one sample per probe interval.
+      lagSampleIntervalMs: config.health.probeIntervalMs,
       alarmNames: config.regions.active.map((r) => alarmNames(config.env).sipHealth(r)),
+      // The same alarms the quorum function reads; without a reader the decision's firing ones are kept.
+      ...(alarmReader ? { triggers: { specs, reader: alarmReader } } : {}),
     };
     const { outcome, announced } = await applyOperatorAction(deps, action, now);
     process.stdout.write(`${command} ${values.region}: done\n`);
     for (const c of outcome.conditions) process.stdout.write(`condition ${c.type}: ${c.message}\n`);
     if (announced.length > 0) {
       process.stdout.write(
-        `rotation changed (epoch ${announced.join(', ')})${local ? ' [local: event not sent]' : ''}\n`,
+        `rotation changed (epoch ${announced.join(', ')})${eventsLocal ? ' [local: event not sent]' : ''}\n`,
       );
     } else {
       process.stdout.write('rotation unchanged\n');
     }
     process.stdout.write('\n');
   }
-  const report = await readStatus(store, settings);
-  process.stdout.write(`${formatStatus(report, settings, Date.now())}\n`);
+  const skipped = (flag: string) => `not read: --endpoint is local and no ${flag} was given`;
+  const report = await readStatus({
+    store,
+    settings,
+    env: config.env,
+    ...(local && route53Endpoint === undefined
+      ? { dnsSkipped: skipped('--route53-endpoint') }
+      : {
+          dns: route53StatusReader({
+            client: route53Client(route53Endpoint, { requestTimeoutMs: budgetMs, maxAttempts: 3 }),
+            budgetMs: 4 * budgetMs,
+          }),
+        }),
+    triggers: { specs, reader: alarmReader, unreadable: (r) => alarmErrors.get(r) },
+    triggersSkipped: skipped('--cloudwatch-endpoint'),
+    now: Date.now(),
+  });
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify(statusJson(report, settings, Date.now()), null, 2)}\n`
+      : `${formatStatus(report, settings, Date.now())}\n`,
+  );
   return 0;
 }
 

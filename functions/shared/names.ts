@@ -60,6 +60,22 @@ export function alarmNames(env: string) {
   } as const;
 }
 
+/** The three Route 53 health checks the Dns stack makes per active region. */
+export type HealthCheckRole = 'endpoint' | 'sip-alarm' | 'region';
+
+/**
+ * Tag keys the Dns stack puts on its Route 53 health checks. Their ids are generated at deployment,
+ * so `cc-continuity status` finds a region's checks by these tags (ListHealthChecks + ListTagsForResources).
+ *
+ * @example
+ * // { continuity:env: 'prod', continuity:region: 'us-west-2', continuity:check: 'endpoint' }
+ */
+export const HEALTH_CHECK_TAGS = {
+  env: 'continuity:env',
+  region: 'continuity:region',
+  check: 'continuity:check',
+} as const;
+
 /**
  * Secrets Manager names. Each secret is created once, in the first active region, and replicated to
  * the other active region, so a function in either region reads it by this name locally.

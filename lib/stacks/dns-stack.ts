@@ -3,7 +3,12 @@ import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
-import { alarmNames, stackNames } from '../../functions/shared/names.js';
+import {
+  alarmNames,
+  HEALTH_CHECK_TAGS,
+  type HealthCheckRole,
+  stackNames,
+} from '../../functions/shared/names.js';
 
 /** Route 53 is global; its CloudFormation resources are managed from us-east-1. */
 export const DNS_STACK_REGION = 'us-east-1';
@@ -111,7 +116,12 @@ export class DnsStack extends Stack {
         requestInterval: 10,
         failureThreshold: 1,
       },
-      healthCheckTags: [{ key: 'Name', value: `${config.env} health endpoint ${r.region}` }],
+      healthCheckTags: checkTags(
+        config.env,
+        r.region,
+        'endpoint',
+        `${config.env} health endpoint ${r.region}`,
+      ),
     });
     const sipAlarm = new route53.CfnHealthCheck(this, `SipAlarm-${r.region}`, {
       healthCheckConfig: {
@@ -121,7 +131,7 @@ export class DnsStack extends Stack {
         // A monitor that stopped publishing must not keep the region in DNS.
         insufficientDataHealthStatus: 'Unhealthy',
       },
-      healthCheckTags: [{ key: 'Name', value: `${config.env} SIP alarm ${r.region}` }],
+      healthCheckTags: checkTags(config.env, r.region, 'sip-alarm', `${config.env} SIP alarm ${r.region}`),
     });
     const calculated = new route53.CfnHealthCheck(this, `Region-${r.region}`, {
       healthCheckConfig: {
@@ -129,7 +139,7 @@ export class DnsStack extends Stack {
         childHealthChecks: [endpoint.attrHealthCheckId, sipAlarm.attrHealthCheckId],
         healthThreshold: 2,
       },
-      healthCheckTags: [{ key: 'Name', value: `${config.env} region ${r.region}` }],
+      healthCheckTags: checkTags(config.env, r.region, 'region', `${config.env} region ${r.region}`),
     });
     return { endpoint, sipAlarm, calculated };
   }
@@ -151,4 +161,16 @@ export function sipRecordValues(
   // One record type for the whole name: latency records of one name must all share it.
   if (all.every((t) => isIPv4(t.host))) return { type: 'A', values: hosts };
   return { type: 'CNAME', values: [hosts[0] as string] };
+}
+
+/**
+ * The Name tag (shown in the Route 53 console) and the tags `cc-continuity status` finds the check by.
+ */
+function checkTags(env: string, region: string, role: HealthCheckRole, name: string) {
+  return [
+    { key: 'Name', value: name },
+    { key: HEALTH_CHECK_TAGS.env, value: env },
+    { key: HEALTH_CHECK_TAGS.region, value: region },
+    { key: HEALTH_CHECK_TAGS.check, value: role },
+  ];
 }

@@ -60,7 +60,8 @@ export function initialDecision(settings: QuorumSettings, now: number): Decision
  *    (`MinRegionsKept`, or `DrainRefused` if it was drained). Undrained regions go first (an
  *    operator's drain beats the probes), then among drained regions the newest drain is the one
  *    refused (the drain that emptied the rotation), then the healthier region: more healthy fresh
- *    votes, then lower latest lag, then the one in rotation now, then settings order. A region put
+ *    votes, then the one in rotation now (an equal case never moves the traffic: both regions'
+ *    trigger alarms firing keep it where it is), then lower latest lag, then settings order. A region put
  *    back this way skips the dwell: when the alternative is a region that is down, a healthy
  *    region still in its dwell is the better one. Only `force` drains can go below the minimum
  *    (`BelowMinRegions`).
@@ -227,8 +228,8 @@ function keepOrder(a: RegionAssessment, b: RegionAssessment): number {
   }
   return (
     b.tally.healthy.length - a.tally.healthy.length ||
-    compareLag(a.lag.latestLagMs, b.lag.latestLagMs) ||
     Number(b.wasIn) - Number(a.wasIn) ||
+    compareLag(a.lag.latestLagMs, b.lag.latestLagMs) ||
     a.index - b.index
   );
 }

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { alarmNames, stackNames } from '../../../functions/shared/names.js';
+import { alarmNames, HEALTH_CHECK_TAGS, stackNames } from '../../../functions/shared/names.js';
 import { buildContinuityApp } from '../../../lib/app-builder.js';
 import { DnsStack } from '../../../lib/stacks/dns-stack.js';
 import { type CfnResource, cdkApp, resourcesOf, testConfig } from '../helpers.js';
@@ -84,6 +84,24 @@ describe('DnsStack', () => {
       ],
     });
   });
+
+  it.each([first, second])(
+    'tags every check of %s with environment, region and role, so the operator command can find it',
+    (region) => {
+      const t = dnsTemplate();
+      const roles = { HTTPS: 'endpoint', CLOUDWATCH_METRIC: 'sip-alarm', CALCULATED: 'region' } as const;
+      for (const [type, role] of Object.entries(roles)) {
+        const check = resourcesOf(t, 'AWS::Route53::HealthCheck')[checkId(t, type, region)];
+        expect(check?.Properties?.HealthCheckTags).toEqual(
+          expect.arrayContaining([
+            { Key: HEALTH_CHECK_TAGS.env, Value: config.env },
+            { Key: HEALTH_CHECK_TAGS.region, Value: region },
+            { Key: HEALTH_CHECK_TAGS.check, Value: role },
+          ]),
+        );
+      }
+    },
+  );
 
   it('gives sip.<zone> one latency record per region, TTL 10, behind that region’s calculated check', () => {
     const t = dnsTemplate();

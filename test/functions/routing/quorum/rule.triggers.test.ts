@@ -13,6 +13,7 @@ import {
   DOWN,
   drain,
   input,
+  lagSeries,
   pin,
   SETTINGS,
   steady,
@@ -108,6 +109,28 @@ describe('decide: failover trigger alarms', () => {
     expect(outcome.evidence[USE1]?.triggers).toEqual([
       expect.objectContaining({ alarmName: 'sbc-5xx-us-east-1', state: 'ALARM', firing: true }),
     ]);
+  });
+
+  it('keeps the traffic where it is when both alarms fire, even if the other region lags less', () => {
+    // Prepare: us-east-1 is out by its alarm; now us-west-2's fires too, and us-west-2 lags more.
+    const previous = steady(T0, {
+      [USE1]: { ...DOWN, sipHealthy: true, reason: 'AlarmTriggered', triggeredBy: ['sbc-5xx-us-east-1'] },
+    });
+    const lag = { [USE1]: lagSeries([10, 10, 10], T0), [USW2]: lagSeries([150, 150, 150], T0) };
+
+    const outcome = decide(
+      input({
+        votes: board('HHH', 'HHH', T0),
+        triggers: [reading(sbc(USE1), 'ALARM'), reading(sbc(USW2), 'ALARM')],
+        lag,
+        previous,
+      }),
+      T0,
+    );
+
+    expect(outcome.changed).toBe(false);
+    expect(outcome.decision.inRotation).toEqual([USW2]);
+    expect(outcome.decision.regions[USW2]?.reason).toBe('MinRegionsKept');
   });
 
   it('says in the minimum-regions condition which alarm would have taken the region out', () => {
