@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A loopback HTTP server speaking the AWS JSON 1.1 protocol (the one EventBridge and Secrets Manager
- * clients use): `POST /`, operation in `X-Amz-Target: <prefix>.<Operation>`, JSON in and out, errors
+ * A loopback HTTP server speaking the AWS JSON protocol (1.1 for EventBridge and Secrets Manager, 1.0
+ * for CloudWatch): `POST /`, operation in `X-Amz-Target: <prefix>.<Operation>`, JSON in and out, errors
  * as `{"__type", "message"}` with status 400. The caller's region comes from the SigV4 credential
  * scope, so one server stands in for the service in every region.
  */
@@ -26,6 +26,13 @@ export interface JsonService {
   close(): Promise<void>;
 }
 
+export interface JsonServiceOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** The protocol version the service answers with (`Content-Type: application/x-amz-json-<version>`). @default '1.1' */
+  readonly jsonVersion?: '1.0' | '1.1';
+}
+
 /** The region of a SigV4-signed request: `Credential=<key>/<date>/<region>/<service>/aws4_request`. */
 export function regionOfRequest(request: Pick<IncomingMessage, 'headers'>): string | undefined {
   const auth = String(request.headers.authorization ?? '');
@@ -40,8 +47,10 @@ export function regionOfRequest(request: Pick<IncomingMessage, 'headers'>): stri
 export async function startJsonService(
   targetPrefix: string,
   operations: Readonly<Record<string, Operation>>,
-  host = '127.0.0.1',
+  options: JsonServiceOptions = {},
 ): Promise<JsonService> {
+  const host = options.host ?? '127.0.0.1';
+  const contentType = `application/x-amz-json-${options.jsonVersion ?? '1.1'}`;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
@@ -49,7 +58,7 @@ export async function startJsonService(
       const reply = (status: number, body: unknown) => {
         const text = JSON.stringify(body);
         response.writeHead(status, {
-          'content-type': 'application/x-amz-json-1.1',
+          'content-type': contentType,
           'content-length': Buffer.byteLength(text),
           'x-amzn-requestid': `local-${Date.now()}`,
         });

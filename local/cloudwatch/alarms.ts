@@ -1,31 +1,33 @@
 /**
  * CloudWatch metric alarms on loopback, defined by the synthesized templates and fed with EMF datapoints,
- * each evaluated at the end of its periods by the documented rule (evaluation.ts, with its sources).
+ * each evaluated at the end of its periods by the documented rule (evaluation.ts, with its sources);
+ * beside them, state-only alarms whose metrics are not ours (a user's alarms named as failover
+ * triggers), changed only by `setState`, as CloudWatch's SetAlarmState changes an alarm.
  * Not modelled: the real evaluation range's length (undocumented: `extraRangePeriods`, default 0, so a
  * stopped metric shows at once), ingestion delay, percentiles, metric math and anomaly bands.
  */
-import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../../functions/shared/event-schemas.js';
-import type { DeliveredEvent } from '../bus/bus.js';
+import type { AlarmSpec } from './alarm-template.js';
 import type { MetricDatapoint } from './emf.js';
-import { type AlarmStateValue, decide, OPERATORS, STATISTICS, TREATMENTS } from './evaluation.js';
+import { type AlarmStateValue, decide, OPERATORS, STATISTICS } from './evaluation.js';
 
+export { alarmStateChangeEvent } from './alarm-event.js';
+export { type AlarmSpec, alarmsFromTemplate, serviceAlarmNames } from './alarm-template.js';
 export type { AlarmStateValue };
 
-/** One `AWS::CloudWatch::Alarm` on a single metric, as the template declares it. */
-export interface AlarmSpec {
-  readonly logicalId: string;
+/** DescribeAlarms' two kinds of alarm (`AlarmTypes`). */
+export type AlarmType = 'MetricAlarm' | 'CompositeAlarm';
+
+/** One alarm as DescribeAlarms tells of it. */
+export interface AlarmDescription {
   readonly alarmName: string;
   readonly region: string;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly periodSeconds: number;
-  readonly evaluationPeriods: number;
-  readonly datapointsToAlarm: number;
-  readonly statistic: keyof typeof STATISTICS;
-  readonly threshold: number;
-  readonly comparisonOperator: keyof typeof OPERATORS;
-  readonly treatMissingData: (typeof TREATMENTS)[number];
+  readonly type: AlarmType;
+  readonly state: AlarmStateValue;
+  readonly reason: string;
+  /** When the state last changed (`StateUpdatedTimestamp`), epoch ms. */
+  readonly updatedAt: number;
+  /** The metric and its evaluation settings; absent for a state-only alarm. */
+  readonly spec?: AlarmSpec;
 }
 
 export interface AlarmChange {
@@ -34,67 +36,13 @@ export interface AlarmChange {
   readonly previous: AlarmStateValue;
   readonly state: AlarmStateValue;
   readonly reason: string;
-  /** End of the period whose evaluation changed the state (epoch ms): when CloudWatch evaluates it. */
+  /**
+   * When the state changed (epoch ms): the end of the period whose evaluation changed it, when
+   * CloudWatch evaluates it; or the time of the `setState` call.
+   */
   readonly at: number;
   readonly previousReason: string;
   readonly previousAt: number;
-}
-
-type CfnResource = { readonly Type?: string; readonly Properties?: Record<string, unknown> };
-type CfnTemplate = { readonly Resources?: Record<string, CfnResource> };
-
-/**
- * Every `AWS::CloudWatch::Alarm` of a synthesized template on the functions' own metrics (EMF). Alarms
- * on AWS service metrics (`AWS/SQS` queue depth, `AWS/Lambda` errors: a namespace starting `AWS/`) are
- * left out: nothing local emits those metrics. Throws, naming the logical id, for an alarm of ours this
- * emulation cannot evaluate (metric math, percentiles, a value that is not a literal).
- *
- * @example
- * const specs = alarmsFromTemplate(assembly.getStackByName(name).template, 'us-east-1');
- */
-export function alarmsFromTemplate(template: CfnTemplate, region: string): AlarmSpec[] {
-  return Object.entries(template.Resources ?? {})
-    .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
-    .filter(([, r]) => !String(r.Properties?.Namespace ?? '').startsWith('AWS/'))
-    .map(([logicalId, r]) => {
-      const p = r.Properties ?? {};
-      const fail = (what: string): never => {
-        throw new Error(`local alarms: AWS::CloudWatch::Alarm ${logicalId}: ${what}`);
-      };
-      const text = (key: string) =>
-        typeof p[key] === 'string' ? (p[key] as string) : fail(`${key} must be a literal string`);
-      const num = (key: string) => {
-        const n = typeof p[key] === 'string' || typeof p[key] === 'number' ? Number(p[key]) : Number.NaN;
-        return Number.isFinite(n) ? n : fail(`${key} must be a literal number`);
-      };
-      if (p.Metrics !== undefined || p.ExtendedStatistic !== undefined)
-        fail('metric math and percentiles are not supported');
-      const pick = <T extends string>(key: string, allowed: readonly T[], fallback?: T): T => {
-        const value = p[key] ?? fallback;
-        return allowed.includes(value as T)
-          ? (value as T)
-          : fail(`${key} ${String(value)} is not one of ${allowed.join(', ')}`);
-      };
-      const dims = (p.Dimensions ?? []) as { Name?: unknown; Value?: unknown }[];
-      if (dims.some((d) => typeof d.Name !== 'string' || typeof d.Value !== 'string'))
-        fail('dimensions must be literal strings');
-      const evaluationPeriods = num('EvaluationPeriods');
-      return {
-        logicalId,
-        alarmName: text('AlarmName'),
-        region,
-        namespace: text('Namespace'),
-        metricName: text('MetricName'),
-        dimensions: Object.fromEntries(dims.map((d) => [d.Name, d.Value])) as Record<string, string>,
-        periodSeconds: num('Period'),
-        evaluationPeriods,
-        datapointsToAlarm: p.DatapointsToAlarm === undefined ? evaluationPeriods : num('DatapointsToAlarm'),
-        statistic: pick('Statistic', Object.keys(STATISTICS) as (keyof typeof STATISTICS)[]),
-        threshold: num('Threshold'),
-        comparisonOperator: pick('ComparisonOperator', Object.keys(OPERATORS) as (keyof typeof OPERATORS)[]),
-        treatMissingData: pick('TreatMissingData', TREATMENTS, 'missing'),
-      };
-    });
 }
 
 export interface LocalAlarmsOptions {
@@ -111,7 +59,11 @@ export interface LocalAlarmsOptions {
 }
 
 interface Alarm {
-  readonly spec: AlarmSpec;
+  readonly alarmName: string;
+  readonly region: string;
+  readonly type: AlarmType;
+  /** Undefined for a state-only alarm: nothing evaluates it. */
+  readonly spec: AlarmSpec | undefined;
   state: AlarmStateValue;
   reason: string;
   updatedAt: number;
@@ -123,7 +75,7 @@ const metricKey = (namespace: string, name: string, dims: Readonly<Record<string
 
 /**
  * Metric alarms of several regions, evaluated at the end of each of their periods (a grid aligned to the
- * epoch, as CloudWatch aligns periods to the clock).
+ * epoch, as CloudWatch aligns periods to the clock), and state-only alarms ({@link defineExternal}).
  *
  * @example
  * const alarms = new LocalAlarms(alarmsFromTemplate(template, 'us-east-1'));
@@ -145,6 +97,9 @@ export class LocalAlarms {
     this.now = options.now ?? Date.now;
     const at = this.now();
     this.alarms = specs.map((spec) => ({
+      alarmName: spec.alarmName,
+      region: spec.region,
+      type: 'MetricAlarm',
       spec,
       state: 'INSUFFICIENT_DATA',
       reason: 'Unchecked: Initial alarm creation',
@@ -168,13 +123,15 @@ export class LocalAlarms {
     const changes: AlarmChange[] = [];
     let keepFrom = now;
     for (const alarm of this.alarms) {
-      const periodMs = alarm.spec.periodSeconds * 1000;
-      const range = alarm.spec.evaluationPeriods + (this.options.extraRangePeriods ?? 0);
+      const { spec } = alarm;
+      if (spec === undefined) continue;
+      const periodMs = spec.periodSeconds * 1000;
+      const range = spec.evaluationPeriods + (this.options.extraRangePeriods ?? 0);
       const latest = Math.floor((now - (this.options.evaluationDelayMs ?? 0)) / periodMs) * periodMs;
       // After a pause, replaying boundaries older than the range could not change the outcome.
       const first = Math.max((alarm.lastBoundary ?? latest - periodMs) + periodMs, latest - range * periodMs);
       for (let boundary = first; boundary <= latest; boundary += periodMs) {
-        const change = this.evaluateAt(alarm, boundary, range);
+        const change = this.evaluateAt(alarm, spec, boundary, range);
         if (change) changes.push(change);
       }
       alarm.lastBoundary = Math.max(alarm.lastBoundary ?? latest, latest);
@@ -187,9 +144,86 @@ export class LocalAlarms {
   }
 
   state(alarmName: string, region: string): AlarmStateValue {
-    const alarm = this.alarms.find((a) => a.spec.alarmName === alarmName && a.spec.region === region);
-    if (!alarm) throw new Error(`local alarms: no alarm ${alarmName} in ${region}`);
-    return alarm.state;
+    return this.find(alarmName, region).state;
+  }
+
+  /**
+   * Adds an alarm that is in no template and whose metric is not ours (a user's SBC or carrier alarm
+   * named in `failover.triggers`, or one of ours on an `AWS/` metric nothing local emits): only
+   * {@link setState} changes it. It starts OK ("Unchecked: defined outside the local deployment"),
+   * standing for an alarm that exists before the drill and is quiet until a scenario breaks something;
+   * CloudWatch starts a new alarm in INSUFFICIENT_DATA, which would make the first state a scenario
+   * sets a change out of a state the real alarm is not in. An alarm already known by that name in that
+   * region is left as it is: returns false then.
+   *
+   * @example
+   * alarms.defineExternal('sbc-errors-us-east-1', 'us-east-1');
+   */
+  defineExternal(alarmName: string, region: string, type: AlarmType = 'MetricAlarm'): boolean {
+    if (this.alarms.some((a) => a.alarmName === alarmName && a.region === region)) return false;
+    this.alarms.push({
+      alarmName,
+      region,
+      type,
+      spec: undefined,
+      state: 'OK',
+      reason: 'Unchecked: defined outside the local deployment',
+      updatedAt: this.now(),
+      lastBoundary: undefined,
+    });
+    return true;
+  }
+
+  /**
+   * Sets an alarm's state as CloudWatch's SetAlarmState does: a different state is recorded with its
+   * reason and the time, and reported to the listeners (returned too); the same state only takes the
+   * new reason. An alarm the templates define keeps being evaluated: its next period may set it back,
+   * as in CloudWatch.
+   *
+   * @example
+   * alarms.setState('sbc-errors-us-east-1', 'us-east-1', 'ALARM', 'drill: SBC error rate');
+   */
+  setState(
+    alarmName: string,
+    region: string,
+    state: AlarmStateValue,
+    reason: string,
+    now: number = this.now(),
+  ): AlarmChange | undefined {
+    const alarm = this.find(alarmName, region);
+    if (alarm.state === state) {
+      alarm.reason = reason;
+      return undefined;
+    }
+    const change: AlarmChange = {
+      alarmName,
+      region,
+      previous: alarm.state,
+      state,
+      reason,
+      at: now,
+      previousReason: alarm.reason,
+      previousAt: alarm.updatedAt,
+    };
+    Object.assign(alarm, { state, reason, updatedAt: now });
+    for (const listener of this.listeners) listener(change);
+    return change;
+  }
+
+  /** Every alarm of `region`, in name order (DescribeAlarms' order). */
+  describe(region: string): AlarmDescription[] {
+    return this.alarms
+      .filter((a) => a.region === region)
+      .map(({ alarmName, type, spec, state, reason, updatedAt }) => ({
+        alarmName,
+        region,
+        type,
+        state,
+        reason,
+        updatedAt,
+        ...(spec === undefined ? {} : { spec }),
+      }))
+      .sort((x, y) => (x.alarmName < y.alarmName ? -1 : x.alarmName > y.alarmName ? 1 : 0));
   }
 
   /**
@@ -198,9 +232,9 @@ export class LocalAlarms {
    * so that a one-minute alarm does not flip a scenario's steady state after it started.
    */
   openPeriodClean(alarmName: string, region: string, now: number = this.now()): boolean {
-    const alarm = this.alarms.find((a) => a.spec.alarmName === alarmName && a.spec.region === region);
-    if (!alarm) throw new Error(`local alarms: no alarm ${alarmName} in ${region}`);
+    const alarm = this.find(alarmName, region);
     const { spec } = alarm;
+    if (spec === undefined) throw new Error(`local alarms: ${alarmName} in ${region} has no metric here`);
     const periodMs = spec.periodSeconds * 1000;
     const start = alarm.lastBoundary ?? Math.floor(now / periodMs) * periodMs;
     const values = (this.points.get(metricKey(spec.namespace, spec.metricName, spec.dimensions)) ?? [])
@@ -230,8 +264,18 @@ export class LocalAlarms {
     this.timer = undefined;
   }
 
-  private evaluateAt(alarm: Alarm, boundary: number, range: number): AlarmChange | undefined {
-    const { spec } = alarm;
+  private find(alarmName: string, region: string): Alarm {
+    const alarm = this.alarms.find((a) => a.alarmName === alarmName && a.region === region);
+    if (!alarm) throw new Error(`local alarms: no alarm ${alarmName} in ${region}`);
+    return alarm;
+  }
+
+  private evaluateAt(
+    alarm: Alarm,
+    spec: AlarmSpec,
+    boundary: number,
+    range: number,
+  ): AlarmChange | undefined {
     const periodMs = spec.periodSeconds * 1000;
     const series = this.points.get(metricKey(spec.namespace, spec.metricName, spec.dimensions)) ?? [];
     const datapoints: (number | undefined)[] = []; // oldest first
@@ -259,37 +303,4 @@ export class LocalAlarms {
     Object.assign(alarm, { state: outcome.state, reason: outcome.reason, updatedAt: boundary });
     return change;
   }
-}
-
-/**
- * The EventBridge event CloudWatch puts on the region's default bus for `change`; it parses with
- * `parseEvent` (functions/shared/events.ts) as an `AlarmStateChange`.
- *
- * @example
- * alarms.onChange((c) => void bus.putDefault(c.region, alarmStateChangeEvent(c)));
- */
-export function alarmStateChangeEvent(
-  change: AlarmChange,
-  options: { readonly account?: string } = {},
-): Omit<DeliveredEvent, 'id'> {
-  const account = options.account ?? '000000000000';
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const state = (value: AlarmStateValue, reason: string, at: number) => ({
-    value,
-    reason,
-    timestamp: iso(at),
-  });
-  return {
-    source: ALARM_SOURCE,
-    'detail-type': ALARM_DETAIL_TYPE,
-    time: iso(change.at),
-    region: change.region,
-    account,
-    resources: [`arn:aws:cloudwatch:${change.region}:${account}:alarm:${change.alarmName}`],
-    detail: {
-      alarmName: change.alarmName,
-      state: state(change.state, change.reason, change.at),
-      previousState: state(change.previous, change.previousReason, change.previousAt),
-    },
-  };
 }

@@ -12,6 +12,7 @@ import { type LocalWorld, startLocalWorld } from '../dynamo/world.js';
 import { createSelfSignedCertificate } from '../kamailio/support.js';
 import type { LocalPlatform } from '../platform/server.js';
 import type { EdgeKind, SipEdge } from '../sip/edge.js';
+import { type DrillCloudWatch, startDrillCloudWatch } from './cloudwatch.js';
 import { type DnsEmulation, startDnsEmulation } from './dns-emulation.js';
 import { drillConfig, regionSubnet } from './drill-config.js';
 import { startEdges } from './edges.js';
@@ -25,8 +26,8 @@ import { type DeploymentSpec, readDeployment } from './template.js';
 /**
  * The whole synthesized app running on loopback (DESIGN.md section 8): SIP edges per region, the
  * DynamoDB Local world, the real function bundles with their templates' environments, the bus, the
- * schedules, the HTTP API and function URLs, alarms from the functions' EMF, the platform stand-in
- * (every function reaches the platform only through it) and the Route 53 emulation answering DNS. Everything is read from one synthesis of the app for the drill's config.
+ * schedules, the HTTP API and function URLs, alarms from the functions' EMF and the config's trigger
+ * alarms (behind DescribeAlarms), the platform stand-in (every function reaches the platform only through it) and the Route 53 emulation answering DNS. Everything is read from one synthesis of the app for the drill's config.
  */
 
 export interface RegionEndpoints {
@@ -51,6 +52,8 @@ export interface Deployment {
   readonly bus: LocalBus;
   readonly regions: readonly RegionEndpoints[];
   readonly dns: DnsEmulation;
+  /** The alarms (also `dns.alarms`) and the DescribeAlarms endpoint the functions call. */
+  readonly cloudWatch: DrillCloudWatch;
   readonly logs: LogSink;
   /** The API key a caller of the context API presents (the local secret's current key). */
   readonly apiKey: string;
@@ -128,6 +131,9 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     cleanup.push(() => events.close());
     const logs = logSink(options.logDir);
     cleanup.push(() => logs.close());
+    // Before the functions: the quorum reads the trigger alarms from its first evaluation.
+    const cloudWatch = await startDrillCloudWatch(app, config);
+    cleanup.push(() => cloudWatch.close());
 
     const endpoints = {
       dynamodb: Object.fromEntries(
@@ -135,6 +141,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       ),
       eventBridge: events.endpoint,
       secretsManager: secrets.endpoint,
+      cloudWatch: cloudWatch.endpoint,
       platform: platform.endpoint,
     };
     progress(`starting ${spec.functions.length} functions from their bundles`);
@@ -176,7 +183,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     }
 
     progress('starting alarms, Route 53 checks and DNS');
-    const dns = await startDnsEmulation({ app, spec, bus, regions, logs, config });
+    const dns = await startDnsEmulation({ app, spec, bus, regions, logs, config, alarms: cloudWatch.alarms });
     cleanup.push(() => dns.stop());
 
     const scheduler: Scheduler = startScheduler(spec.rules, ({ rule, event }) => {
@@ -200,6 +207,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       bus,
       regions,
       dns,
+      cloudWatch,
       logs,
       apiKey: apiKeys.current,
       webhookSecret: webhook.current,

@@ -1,6 +1,6 @@
 import type { ContinuityConfig } from '../../config/schema.js';
 import type { LocalBus } from '../bus/bus.js';
-import { alarmStateChangeEvent, alarmsFromTemplate, LocalAlarms } from '../cloudwatch/alarms.js';
+import { alarmStateChangeEvent, type LocalAlarms } from '../cloudwatch/alarms.js';
 import { parseEmf } from '../cloudwatch/emf.js';
 import { answerer, type LocalDnsServer, startDnsServer } from '../route53/dns-server.js';
 import { Route53HealthChecks } from '../route53/health-checks.js';
@@ -43,16 +43,17 @@ export interface DnsEmulationOptions {
   readonly regions: readonly RegionEndpoints[];
   readonly logs: LogSink;
   readonly config: ContinuityConfig;
+  /** The drill's alarms (see cloudwatch.ts), made before the functions start: evaluated from here on. */
+  readonly alarms: LocalAlarms;
 }
 
 /**
  * @example
- * const dns = await startDnsEmulation({ app, spec, bus, regions, logs, config });
+ * const dns = await startDnsEmulation({ app, spec, bus, regions, logs, config, alarms: cloudWatch.alarms });
  * dns.answer('sip.dev.cc.example.com', 'us-west-2'); // ['127.0.2.1', '127.0.2.2']
  */
 export async function startDnsEmulation(options: DnsEmulationOptions): Promise<DnsEmulation> {
-  const { app, spec, bus, regions, logs, config } = options;
-  const alarms = new LocalAlarms(app.regions.flatMap((s) => alarmsFromTemplate(s.template, s.region)));
+  const { app, spec, bus, regions, logs, config, alarms } = options;
   logs.onLine((line, fn) => alarms.ingest(parseEmf(line), fn.region));
   alarms.onChange((change) => {
     logs.note(

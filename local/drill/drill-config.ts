@@ -6,8 +6,10 @@ import { type ContinuityConfig, parseConfig } from '../../config/schema.js';
  * minimum (60 s) so the transfer scenario can outlive it within minutes; and the context API's replica
  * reads (this region's and the origin's) get {@link DRILL_READ_TIMEOUT_MS} per attempt, because DynamoDB
  * Local on a loaded two-core machine stalls for longer than a real replica's budget without being hung
- * (the budgets themselves are tested against injected latency); and each platform org without a partner
- * event source gets the local one ({@link drillEventSource}). Every other figure (probe
+ * (the budgets themselves are tested against injected latency); each platform org without a partner
+ * event source gets the local one ({@link drillEventSource}); and each active region gets a failover
+ * trigger on a user alarm of its own ({@link drillTriggerAlarm}), which the triggers scenario sets to
+ * ALARM as an SBC's error alarm would go off. Every other figure (probe
  * interval, thresholds, dwell, TTLs, budgets) is the environment's own.
  */
 
@@ -33,6 +35,14 @@ export function drillEventSource(org: string): string {
 export const DRILL_READ_TIMEOUT_MS = 2000;
 
 /**
+ * The user alarm the drill adds as a failover trigger of `region` (`effect: exclude`, no clear delay):
+ * it stands for an SBC's error-rate alarm, whose metrics the drill does not have (a state-only alarm).
+ */
+export function drillTriggerAlarm(region: string): string {
+  return `drill-sbc-errors-${region}`;
+}
+
+/**
  * @example
  * const config = drillConfig(loadConfig('dev'), edges);
  */
@@ -53,6 +63,18 @@ export function drillConfig(base: ContinuityConfig, edges: readonly EdgeAddress[
         ...o,
         eventSourceName: o.eventSourceName ?? drillEventSource(o.name),
       })),
+    },
+    failover: {
+      ...base.failover,
+      triggers: [
+        ...base.failover.triggers,
+        ...base.regions.active.map((region) => ({
+          alarmName: drillTriggerAlarm(region),
+          region,
+          effect: 'exclude',
+          clearAfterSeconds: 0,
+        })),
+      ],
     },
     context: {
       ...base.context,

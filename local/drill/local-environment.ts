@@ -7,6 +7,8 @@ export interface LocalEndpoints {
   readonly dynamodb: Readonly<Record<string, string>>;
   readonly eventBridge: string;
   readonly secretsManager: string;
+  /** CloudWatch's DescribeAlarms (the quorum reads the failover trigger alarms). */
+  readonly cloudWatch: string;
   /** The platform stand-in: every platform host is reached as `<platform>/<host>`. */
   readonly platform: string;
 }
@@ -68,6 +70,7 @@ export function localEnvironment(
         }),
     EVENTBRIDGE_ENDPOINT: assertLoopback('EventBridge', endpoints.eventBridge),
     SECRETS_ENDPOINT: assertLoopback('Secrets Manager', endpoints.secretsManager),
+    CLOUDWATCH_ENDPOINT: assertLoopback('CloudWatch', endpoints.cloudWatch),
     PLATFORM_BASE_URL: assertLoopback('the platform', endpoints.platform),
   };
 }

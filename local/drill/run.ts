@@ -17,16 +17,19 @@ import { outage } from './scenarios/outage.js';
 import { routing } from './scenarios/routing.js';
 import { splitBrain } from './scenarios/split-brain.js';
 import { transfer } from './scenarios/transfer.js';
+import { triggers } from './scenarios/triggers.js';
 
 /**
  * Every scenario, in the order a full drill runs them. The transfer goes first: it needs no steady
  * state, so its context-TTL wait overlaps the first minute of the SIP alarms (Route 53 reads their
  * one-minute version, which cannot be OK before a whole minute of data). Split brain goes after the SIP
  * scenarios: after its heal the replication backlog keeps a region excluded for a while, which none of
- * them needs. The oauth scenario needs no SIP steady state, only stored platform tokens, so it gives the
- * split's backlog time to drain before routing, which starts from the steady state and adds a lag fault of its own.
+ * them needs. The triggers scenario goes just before it: it disturbs only the rotation (no edge, no
+ * replication) and waits until both regions are back and answered by DNS. The oauth scenario needs no
+ * SIP steady state, only stored platform tokens, so it gives the split's backlog time to drain before
+ * routing, which starts from the steady state and adds a lag fault of its own.
  */
-export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, splitBrain, oauth, routing];
+export const SCENARIOS: readonly Scenario[] = [transfer, outage, noise, triggers, splitBrain, oauth, routing];
 
 export interface DrillOptions {
   readonly config: ContinuityConfig;

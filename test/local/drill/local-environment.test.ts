@@ -14,12 +14,13 @@ const endpoints: LocalEndpoints = {
   },
   eventBridge: 'http://127.0.0.1:9001',
   secretsManager: 'http://127.0.0.1:9002',
+  cloudWatch: 'http://127.0.0.1:9004',
   platform: 'http://127.0.0.1:9003',
 };
 
 describe('localEnvironment', () => {
   it.each(['us-east-1', 'us-west-2', WITNESS])(
-    'sends a function in %s to the platform stand-in',
+    'sends a function in %s to the platform, EventBridge, Secrets Manager and CloudWatch stand-ins',
     (region) => {
       // Act
       const env = localEnvironment({ region }, WITNESS, endpoints);
@@ -29,6 +30,7 @@ describe('localEnvironment', () => {
         PLATFORM_BASE_URL: endpoints.platform,
         EVENTBRIDGE_ENDPOINT: endpoints.eventBridge,
         SECRETS_ENDPOINT: endpoints.secretsManager,
+        CLOUDWATCH_ENDPOINT: endpoints.cloudWatch,
       });
     },
   );
@@ -48,6 +50,7 @@ describe('localEnvironment', () => {
     ['the platform', { platform: 'https://login.mypurecloud.com' }],
     ['EventBridge', { eventBridge: 'http://10.0.0.5:9001' }],
     ['Secrets Manager', { secretsManager: 'not a url' }],
+    ['CloudWatch', { cloudWatch: 'https://monitoring.us-east-1.amazonaws.com' }],
     [
       'DynamoDB in us-east-1',
       { dynamodb: { ...endpoints.dynamodb, 'us-east-1': 'http://dynamodb.us-east-1.amazonaws.com' } },
