@@ -75,9 +75,7 @@ export async function steadyState(ctx: ScenarioContext, timeoutMs = 180_000): Pr
   // backlog left by the last scenario (DynamoDB Local under load) must not exclude a region mid-scenario.
   const lagSettled = () =>
     d.config.regions.active.every((r) => {
-      const last = ctx.observer
-        .find('ReplicationLagMeasured', 0, (x) => x.measuringRegion === r)
-        .at(-1);
+      const last = ctx.observer.find('ReplicationLagMeasured', 0, (x) => x.measuringRegion === r).at(-1);
       return last === undefined || Number(last.detail.lagMs) <= d.config.replication.replicationExclusionMs;
     });
   const ready = await ctx.waitFor(

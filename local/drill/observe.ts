@@ -77,5 +77,10 @@ export async function callApi(
   } catch {
     body = { raw: text };
   }
-  return { status: response.status, body, headers: Object.fromEntries(response.headers) };
+  // forEach, not iteration: a dependency's types pull in the DOM lib, whose Headers is not iterable here.
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: response.status, body, headers };
 }
