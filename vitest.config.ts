@@ -16,7 +16,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**'],
+          // `*.integration.test.ts` elsewhere (the integration kits' contract tests) run the real local pieces too.
+          exclude: ['test/integration/**', 'test/**/*.integration.test.ts'],
           testTimeout: 60_000,
           // App and stack tests synthesize in beforeAll, which bundles every function with esbuild.
           hookTimeout: 60_000,
@@ -26,7 +27,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/**/*.integration.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // The integration suites share one machine's ports and JVMs; run files one at a time.

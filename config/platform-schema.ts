@@ -74,7 +74,6 @@ export const platformOrgSchema = z
   });
 
 export const platformSchema = z.strictObject({
-  name: z.string().default('genesys-cloud'),
   orgs: z
     .array(platformOrgSchema)
     .min(1, 'name at least one platform org')
