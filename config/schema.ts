@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkFailover, failoverSchema, ownAlarmsRefused } from './failover-schema.js';
+import { healthSchema } from './health-schema.js';
 import { checkPlatformOrgs, platformSchema } from './platform-schema.js';
 import { routingSchema } from './routing-schema.js';
 
@@ -21,17 +22,6 @@ export const sipTargetSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(5060),
   transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
-});
-
-export const healthSchema = z.strictObject({
-  probeIntervalMs: z.number().int().min(200, 'must be at least 200 ms').default(1000),
-  probeTimeoutMs: z.number().int().positive().default(500),
-  failureThreshold: z.number().int().min(1, 'must be 1-10').max(10, 'must be 1-10').default(2),
-  recoveryThreshold: z.number().int().min(1, 'must be 1-10').max(10, 'must be 1-10').default(3),
-  minHealthyTargets: z.number().int().min(1).default(1),
-  /** Extra status codes that count as up (some SBCs answer OPTIONS with 404/405). */
-  extraUpStatusCodes: z.array(z.number().int().min(100).max(699)).default([]),
-  voteRefreshSeconds: z.number().int().min(1).max(60).default(5),
 });
 
 export const replicationSchema = z.strictObject({
@@ -254,6 +244,7 @@ export const configSchema = z
 
 export type { FailoverConfig, FailoverTriggerConfig } from './failover-schema.js';
 export { failoverSchema } from './failover-schema.js';
+export { healthSchema } from './health-schema.js';
 export type { PlatformConfig, PlatformOrgConfig } from './platform-schema.js';
 export { platformSchema } from './platform-schema.js';
 export type { RoutingConfig } from './routing-schema.js';
