@@ -11,3 +11,14 @@ export const healthSchema = z.strictObject({
   extraUpStatusCodes: z.array(z.number().int().min(100).max(699)).default([]),
   voteRefreshSeconds: z.number().int().min(1).max(60).default(5),
 });
+
+/** Cross-field rules of `health` (called from the config schema's superRefine). */
+export function checkHealth(h: z.output<typeof healthSchema>, ctx: z.RefinementCtx): void {
+  if (h.probeTimeoutMs >= h.probeIntervalMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['health', 'probeTimeoutMs'],
+      message: `${h.probeTimeoutMs} ms is not below probeIntervalMs (${h.probeIntervalMs} ms); a probe must time out before the next one starts`,
+    });
+  }
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkFailover, failoverSchema, ownAlarmsRefused } from './failover-schema.js';
-import { healthSchema } from './health-schema.js';
+import { checkHealth, healthSchema } from './health-schema.js';
 import { checkPlatformOrgs, platformSchema } from './platform-schema.js';
 import { routingSchema } from './routing-schema.js';
 
@@ -208,13 +208,7 @@ export const configSchema = z
         });
       }
     }
-    if (c.health.probeTimeoutMs >= c.health.probeIntervalMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['health', 'probeTimeoutMs'],
-        message: `${c.health.probeTimeoutMs} ms is not below probeIntervalMs (${c.health.probeIntervalMs} ms); a probe must time out before the next one starts`,
-      });
-    }
+    checkHealth(c.health, ctx);
     if (c.replication.replicationExclusionMs >= c.replication.circuitBreakerMs) {
       ctx.addIssue({
         code: 'custom',
