@@ -32,6 +32,7 @@ Usage:
   npx cc-continuity pin    --env <env> --region <r> --reason "..."
   npx cc-continuity resume --env <env> --region <r>
   npx cc-continuity directory set|get|list|import|export --env <env> ...
+  npx cc-continuity cost   --env <env> [--calls-per-day N] [--json]
 
 Commands:
   status   each region's rotation, the votes behind it, replication lag, overrides, the trigger alarms
@@ -43,6 +44,8 @@ Commands:
            unless --force)
   pin      keep a region in rotation whatever the probes say
   resume   remove the override: the quorum rule decides again
+  cost     a monthly estimate of the environment's AWS bill from its config: total, the five biggest
+           drivers and what each knob would save (npx cc-continuity cost --help)
   directory
            the queue directory: each logical queue's platform queue id and transfer address per
            region (npx cc-continuity directory --help)
@@ -83,6 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const { directoryCommand } = await import('./cli-directory.js');
     return directoryCommand(argv.slice(1));
   }
+  if (argv[0] === 'cost') return (await import('./cli-cost.js')).costCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
