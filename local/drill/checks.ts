@@ -122,3 +122,28 @@ export function markVotes(ctx: ScenarioContext, region: string, healthy: boolean
     ctx.mark('vote', `${observer} votes ${region} ${healthy ? 'healthy' : 'unhealthy'}`, 'observation', v.at);
   }
 }
+
+/**
+ * Waits (failback dwell + 90 s) for the first decision since `since` that has `region` back in rotation,
+ * and marks it on the quorum lane.
+ */
+export async function waitForFailback(ctx: ScenarioContext, region: string, since: number) {
+  const dwellMs = ctx.deployment.config.quorum.failbackDwellSeconds * 1000;
+  const back = await ctx.waitFor(
+    `${region} back in rotation after the ${dwellMs / 1000} s failback dwell`,
+    () =>
+      firstEvent(ctx, 'RegionRotationChanged', since, (x) =>
+        inRotation({ detail: x } as SeenEvent).includes(region),
+      ),
+    dwellMs + 90_000,
+    100,
+  );
+  if (back)
+    ctx.mark(
+      'quorum',
+      `decision: ${region} back (epoch ${String(back.value.detail.epoch)})`,
+      'recovery',
+      back.value.at,
+    );
+  return back;
+}

@@ -7,6 +7,7 @@ import {
   rotationChanges,
   sipAnswerRegion,
   steadyState,
+  waitForFailback,
 } from '../checks.js';
 import { firstFailedProbe } from '../edge-probes.js';
 import { formatSeconds as seconds } from '../report/stats.js';
@@ -142,19 +143,7 @@ async function observeRecovery(ctx: ScenarioContext, a: string, recovery: number
   );
   if (up) ctx.mark(`monitor ${up.value.detail.observer}`, 'edge UP', 'recovery', up.value.at);
   markVotes(ctx, a, true, recovery);
-  const back = await ctx.waitFor(
-    `${a} back in rotation after the ${dwellMs / 1000} s failback dwell`,
-    () => firstEvent(ctx, 'RegionRotationChanged', recovery, (x) => (x.inRotation as string[]).includes(a)),
-    dwellMs + 90_000,
-    100,
-  );
-  if (back)
-    ctx.mark(
-      'quorum',
-      `decision: ${a} back (epoch ${String(back.value.detail.epoch)})`,
-      'recovery',
-      back.value.at,
-    );
+  const back = await waitForFailback(ctx, a, recovery);
   const healthy = await ctx.waitFor(
     `${a} health endpoint 200`,
     async () => (await health(d, a)) === 200,

@@ -7,6 +7,7 @@ import {
   rotationChanges,
   sipAnswerRegion,
   steadyState,
+  waitForFailback,
 } from '../checks.js';
 import type { Deployment } from '../deployment.js';
 import { drillTriggerAlarm } from '../drill-config.js';
@@ -209,19 +210,7 @@ async function bothBack(ctx: ScenarioContext, a: string, b: string, okAt: number
   const d = ctx.deployment;
   const dwellMs = d.config.quorum.failbackDwellSeconds * 1000;
   const read = decisionIn(d, b);
-  const back = await ctx.waitFor(
-    `${a} back in rotation after the ${dwellMs / 1000} s failback dwell`,
-    () => firstEvent(ctx, 'RegionRotationChanged', okAt, (x) => inRotation(x).includes(a)),
-    dwellMs + 90_000,
-    100,
-  );
-  if (back)
-    ctx.mark(
-      'quorum',
-      `decision: ${a} back (epoch ${String(back.value.detail.epoch)})`,
-      'recovery',
-      back.value.at,
-    );
+  const back = await waitForFailback(ctx, a, okAt);
   ctx.timing('trigger-alarm-OK-to-back-in-rotation', okAt, back?.value.at);
   ctx.expect(
     `${a} returns only after the failback dwell`,

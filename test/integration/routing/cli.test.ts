@@ -1,27 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
+import { cli } from '../../support/cli.js';
 import { A, B, clearControl, SETTINGS, storeFor, W } from './quorum-fixtures.js';
-
-const BIN = fileURLToPath(new URL('../../../bin/cc-continuity.mjs', import.meta.url));
-
-/** Runs the operator command as `npx cc-continuity` does (the bin shim), awaiting its exit. */
-function cli(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      err += String(d);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 describe('cc-continuity against local ControlState', () => {
   let world: LocalWorld;

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   GetHealthCheckStatusCommand,
@@ -22,9 +20,9 @@ import { readStatus } from '../../../functions/routing/status/report.js';
 import { route53StatusReader } from '../../../functions/routing/status/route53-status.js';
 import { HEALTH_CHECK_TAGS } from '../../../functions/shared/names.js';
 import type { LocalWorld } from '../../../local/dynamo/world.js';
+import { cli } from '../../support/cli.js';
 import { A, B, depsFor, OBSERVERS, SETTINGS, storeFor, useControlWorld } from './quorum-fixtures.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/cc-continuity.mjs', import.meta.url));
 const route53 = mockClient(Route53Client);
 const cloudWatch = mockClient(CloudWatchClient);
 const TRIGGER: TriggerSpec = {
@@ -381,20 +379,3 @@ describe('cc-continuity status against local ControlState and Route 53', () => {
     );
   });
 });
-
-/** Runs the operator command as `npx cc-continuity` does (the bin shim), awaiting its exit. */
-function cli(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      err += String(d);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
