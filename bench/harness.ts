@@ -2,6 +2,12 @@
  * Tiny benchmark harness: benchmarks report medians and ratios measured side by
  * side in one run (the machine is shared and noisy, so nothing here is asserted).
  */
+/**
+ * What a bench's `run()` returns: its Markdown report, or the report with the figures behind it, which
+ * `npm run bench` also writes to bench-results.json.
+ */
+export type BenchOutput = string | { readonly markdown: string; readonly figures: unknown };
+
 export interface Sample {
   readonly name: string;
   readonly unit: string;

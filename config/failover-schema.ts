@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import '../functions/shared/zod-messages.js';
+import * as z from 'zod/mini';
 import { alarmNames } from '../functions/shared/names.js';
 
 /**
@@ -14,25 +15,32 @@ export const failoverTriggerSchema = z.strictObject({
    */
   alarmName: z
     .string()
-    .min(1, 'must name a CloudWatch alarm')
-    .max(255, 'must be at most 255 characters (CloudWatch alarm names)')
-    .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
+    .check(
+      z.minLength(1, 'must name a CloudWatch alarm'),
+      z.maxLength(255, 'must be at most 255 characters (CloudWatch alarm names)'),
+      z.regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
+    ),
   /** The active region the alarm lives in and takes out of rotation. */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1'),
+  region: z
+    .string()
+    .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1')),
   /** What the alarm does in ALARM: `exclude` takes the region out of rotation (the only effect). */
   effect: z.literal('exclude', { error: 'must be "exclude" (the only effect a trigger has)' }),
   /** How long the alarm must be back in OK before the region may return (then the failback dwell). @default 0 */
-  clearAfterSeconds: z.number().int().min(0, 'must be 0-3600').max(3600, 'must be 0-3600').default(0),
+  clearAfterSeconds: z._default(
+    z.int().check(z.minimum(0, 'must be 0-3600'), z.maximum(3600, 'must be 0-3600')),
+    0,
+  ),
 });
 
 export const failoverSchema = z.strictObject({
-  triggers: z.array(failoverTriggerSchema).max(50, 'at most 50 triggers').default([]),
+  triggers: z._default(z.array(failoverTriggerSchema).check(z.maxLength(50, 'at most 50 triggers')), []),
   /**
    * The project's own DynamoDB `ReplicationLatency` alarms (ContextCache, per sending region) as
    * backstop triggers: each excludes the receiving region, but only while that region's own monitor
    * (and with it the heartbeat lag meter) is silent. @default true
    */
-  replicationLatencyBackstop: z.boolean().default(true),
+  replicationLatencyBackstop: z._default(z.boolean(), true),
 });
 
 export type FailoverConfig = z.output<typeof failoverSchema>;
@@ -47,7 +55,7 @@ export function checkFailover(
   failover: FailoverConfig,
   active: readonly string[],
   ownAlarms: ReadonlyMap<string, string>,
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ): void {
   const seen = new Set<string>();
   failover.triggers.forEach((t, i) => {

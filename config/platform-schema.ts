@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import '../functions/shared/zod-messages.js';
+import * as z from 'zod/mini';
 import { KNOWN_REGION_HOSTS, platformHosts } from '../functions/oauth/regions.js';
 
 /**
@@ -11,43 +12,45 @@ import { KNOWN_REGION_HOSTS, platformHosts } from '../functions/oauth/regions.js
 /** Org names become item keys and secret names: short, lower-case. */
 const orgName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 lower-case letters, digits and dashes');
+  .check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 lower-case letters, digits and dashes'));
 
-export const platformOrgSchema = z
-  .strictObject({
+export const platformOrgSchema = z.pipe(
+  z.strictObject({
     name: orgName,
     /** The part after `login.` / `api.` in the org's platform URLs, e.g. `mypurecloud.com`, `usw2.pure.cloud`. */
-    regionHost: z.string().min(3).max(64),
+    regionHost: z.string().check(z.minLength(3), z.maxLength(64)),
     /** Secrets Manager secret `{clientId, clientSecret}`. @default `continuity/<env>/platform-client/<name>` */
-    clientSecretName: z.string().min(1).max(512).optional(),
+    clientSecretName: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
     /**
      * The active AWS region whose callers this org takes: its capacity feeds that region's snapshots and
      * its directory entries. @default the AWS region the platform region runs in (mypurecloud.com: us-east-1)
      */
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1')
-      .optional(),
+    region: z.optional(
+      z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1')),
+    ),
     /**
      * The org's EventBridge partner event source (its Amazon EventBridge integration), e.g.
      * `aws.partner/genesys.com/cloud/<org id>/<integration name>`; the stack of the org's region
      * creates the partner event bus of that name and routes capacity topics from it. Without it no
      * rule is attached and capacity comes from reconciliation alone.
      */
-    eventSourceName: z
-      .string()
-      .max(256)
-      .regex(
-        /^aws\.partner\/genesys\.com\/[\w./-]+$/,
-        'must be the partner event source name, aws.partner/genesys.com/...',
-      )
-      .optional(),
+    eventSourceName: z.optional(
+      z
+        .string()
+        .check(
+          z.maxLength(256),
+          z.regex(
+            /^aws\.partner\/genesys\.com\/[\w./-]+$/,
+            'must be the partner event source name, aws.partner/genesys.com/...',
+          ),
+        ),
+    ),
     // Derived, never typed: accepted only when equal to what regionHost gives, so a parsed config (the
     // functions' runtime settings) parses again to itself.
-    loginHost: z.string().optional(),
-    apiHost: z.string().optional(),
-  })
-  .transform((org, ctx) => {
+    loginHost: z.optional(z.string()),
+    apiHost: z.optional(z.string()),
+  }),
+  z.transform((org, ctx) => {
     try {
       const { regionHost, loginHost, apiHost, awsRegion } = platformHosts(org.regionHost);
       for (const [field, given, derived] of [
@@ -55,8 +58,9 @@ export const platformOrgSchema = z
         ['apiHost', org.apiHost, apiHost],
       ] as const) {
         if (given !== undefined && given !== derived) {
-          ctx.addIssue({
+          ctx.issues.push({
             code: 'custom',
+            input: org,
             path: [field],
             message: `is derived from regionHost (${derived}); leave it out`,
           });
@@ -64,23 +68,25 @@ export const platformOrgSchema = z
       }
       return { ...org, regionHost, loginHost, apiHost, region: org.region ?? awsRegion };
     } catch {
-      ctx.addIssue({
+      ctx.issues.push({
         code: 'custom',
+        input: org,
         path: ['regionHost'],
         message: `is not a platform region host; use one of ${KNOWN_REGION_HOSTS.join(', ')}`,
       });
       return z.NEVER;
     }
-  });
+  }),
+);
 
 export const platformSchema = z.strictObject({
-  orgs: z
-    .array(platformOrgSchema)
-    .min(1, 'name at least one platform org')
-    .max(4, 'at most 4 platform orgs')
-    .refine((orgs) => new Set(orgs.map((o) => o.name)).size === orgs.length, 'org names must be unique'),
+  orgs: z.array(platformOrgSchema).check(
+    z.minLength(1, 'name at least one platform org'),
+    z.maxLength(4, 'at most 4 platform orgs'),
+    z.refine((orgs) => new Set(orgs.map((o) => o.name)).size === orgs.length, 'org names must be unique'),
+  ),
   /** Refresh a token this long before it expires (with jitter). */
-  refreshAheadSeconds: z.number().int().min(30).max(3600).default(600),
+  refreshAheadSeconds: z._default(z.int().check(z.minimum(30), z.maximum(3600)), 600),
 });
 
 export type PlatformOrgConfig = z.output<typeof platformOrgSchema>;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import '../functions/shared/zod-messages.js';
+import * as z from 'zod/mini';
 
 /**
  * Region-agnostic routing (DESIGN.md section 7, README "Region-agnostic routing"): how
@@ -10,25 +11,29 @@ export const routingSchema = z.strictObject({
    * Of the caller region's resolves in the last `overflowWindowSeconds`, at most this share may be sent
    * to the other region because it is better (a region that cannot take calls is not overflow).
    */
-  maxOverflowPercentage: z.number().min(0).max(100).default(20),
+  maxOverflowPercentage: z._default(z.number().check(z.minimum(0), z.maximum(100)), 20),
   /** Sliding window of the overflow cap. */
-  overflowWindowSeconds: z.number().int().min(60).max(3600).default(300),
+  overflowWindowSeconds: z._default(z.int().check(z.minimum(60), z.maximum(3600)), 300),
   /**
    * The caller's region keeps the call unless the other region's expected wait is shorter by more than
    * this ("clearly better").
    */
-  preferCallerRegionMarginSeconds: z.number().int().min(0).max(3600).default(30),
+  preferCallerRegionMarginSeconds: z._default(z.int().check(z.minimum(0), z.maximum(3600)), 30),
   /** Expected handle time of a queue until reconciliation has measured one. */
-  defaultHandleTimeSeconds: z.number().int().min(1).max(7200).default(300),
+  defaultHandleTimeSeconds: z._default(z.int().check(z.minimum(1), z.maximum(7200)), 300),
   /** Logical queue answered when a directory entry names no fallback of its own and nothing qualifies. */
-  fallbackQueue: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case logical queue name such as FALLBACK_QUEUE')
-    .default('FALLBACK_QUEUE'),
+  fallbackQueue: z._default(
+    z
+      .string()
+      .check(
+        z.regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case logical queue name such as FALLBACK_QUEUE'),
+      ),
+    'FALLBACK_QUEUE',
+  ),
   /** How long a conversation's recorded answer holds (ControlState has no TTL: expired on read, swept). */
-  assignmentTtlSeconds: z.number().int().min(60).max(86_400).default(14_400),
+  assignmentTtlSeconds: z._default(z.int().check(z.minimum(60), z.maximum(86_400)), 14_400),
   /** How often each region reconciles its capacity snapshots with the platform's queue observations. */
-  reconcileSeconds: z.number().int().min(10).max(3600).default(60),
+  reconcileSeconds: z._default(z.int().check(z.minimum(10), z.maximum(3600)), 60),
 });
 
 export type RoutingConfig = z.output<typeof routingSchema>;

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import '../shared/zod-messages.js';
+import * as z from 'zod/mini';
 import type { ClientCredentials } from './token-endpoint.js';
 
 /**
@@ -21,7 +22,10 @@ export class CredentialsUnavailableError extends Error {
   }
 }
 
-const secretSchema = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
+const secretSchema = z.object({
+  clientId: z.string().check(z.minLength(1)),
+  clientSecret: z.string().check(z.minLength(1)),
+});
 
 /** Parses a secret's text; the message says which field is wrong, not what it holds. */
 export function parseClientCredentials(

@@ -1,4 +1,5 @@
-import { dynamoDocClientFor, eventBridgeClientFor } from '../shared/clients.js';
+import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
+import { eventBridgeClientFor } from '../shared/clients/eventbridge.js';
 import { parseEvent } from '../shared/events.js';
 import { observability } from '../shared/logger.js';
 import { eventHandler } from '../shared/middleware.js';

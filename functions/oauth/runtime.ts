@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { secretsManagerClientFor } from '../shared/clients.js';
+import { secretsManagerClientFor } from '../shared/clients/secrets-manager.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/logger.js';
 import { secretNames } from '../shared/names.js';
 import type { EventPublisher } from '../shared/publisher.js';

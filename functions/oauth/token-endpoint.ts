@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import '../shared/zod-messages.js';
+import * as z from 'zod/mini';
 import { networkFailureName, type PlatformHttp, retryAfterMs } from './http.js';
 
 /**
@@ -68,15 +69,18 @@ export type TokenResult =
 export const DEFAULT_RETRY_MS = 5000;
 
 const answerSchema = z.object({
-  access_token: z.string().min(1).max(8192),
-  token_type: z.string().regex(/^bearer$/i, 'must be bearer'),
-  expires_in: z.number().int().positive(),
+  access_token: z.string().check(z.minLength(1), z.maxLength(8192)),
+  token_type: z.string().check(z.regex(/^bearer$/i, 'must be bearer')),
+  expires_in: z.int().check(z.positive()),
 });
 
-const oauthErrorCode = z
-  .object({ error: z.string().regex(/^[a-z_]{1,64}$/) })
-  .transform((e) => e.error)
-  .catch('');
+const oauthErrorCode = z.catch(
+  z.pipe(
+    z.object({ error: z.string().check(z.regex(/^[a-z_]{1,64}$/)) }),
+    z.transform((e) => e.error),
+  ),
+  '',
+);
 
 /**
  * Asks the org's login host for a token. Times out after `http.timeoutMs` (AbortSignal).

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import '../shared/zod-messages.js';
+import * as z from 'zod/mini';
 import { controlKeys } from '../shared/keys.js';
 
 /**
@@ -53,16 +54,16 @@ export interface TokenStore {
 
 const itemSchema = z.object({
   org: z.string(),
-  version: z.number().int().min(1),
-  ciphertext: z.instanceof(Uint8Array).optional(),
-  loginHost: z.string().optional(),
-  apiHost: z.string().optional(),
-  tokenIssuedAt: z.number().optional(),
-  tokenExpiresAt: z.number().optional(),
-  credentialsVersion: z.string().optional(),
-  rejectedCredentialsVersion: z.string().optional(),
-  retryNotBefore: z.number().optional(),
-  failures: z.number().int().min(0).default(0),
+  version: z.int().check(z.minimum(1)),
+  ciphertext: z.optional(z.instanceof(Uint8Array)),
+  loginHost: z.optional(z.string()),
+  apiHost: z.optional(z.string()),
+  tokenIssuedAt: z.optional(z.number()),
+  tokenExpiresAt: z.optional(z.number()),
+  credentialsVersion: z.optional(z.string()),
+  rejectedCredentialsVersion: z.optional(z.string()),
+  retryNotBefore: z.optional(z.number()),
+  failures: z._default(z.int().check(z.minimum(0)), 0),
   updatedAt: z.number(),
   updatedBy: z.string(),
 });

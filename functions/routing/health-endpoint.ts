@@ -1,4 +1,4 @@
-import { dynamoDocClientFor } from '../shared/clients.js';
+import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
 import { MetricUnit, observability } from '../shared/logger.js';
 import { httpHandler, json } from '../shared/middleware.js';
 import { runtimeConfig } from '../shared/runtime-config.js';

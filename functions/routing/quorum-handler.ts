@@ -1,4 +1,6 @@
-import { cloudWatchClient, dynamoDocClientFor, eventBridgeClientFor } from '../shared/clients.js';
+import { cloudWatchClient } from '../shared/clients/cloudwatch.js';
+import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
+import { eventBridgeClientFor } from '../shared/clients/eventbridge.js';
 import { parseEvent } from '../shared/events.js';
 import { observability } from '../shared/logger.js';
 import { eventHandler } from '../shared/middleware.js';

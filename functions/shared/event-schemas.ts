@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { conversationIdSchema, eventIdSchema, isoTimestampSchema, regionSchema } from './identifiers.js';
 
 /**
@@ -16,8 +16,8 @@ export const envelopeFields = {
   occurredAt: isoTimestampSchema,
 } as const;
 
-const count = z.number().int().min(0);
-const reason = z.string().max(1024);
+const count = z.int().check(z.minimum(0));
+const reason = z.string().check(z.maxLength(1024));
 
 export const sipTargetHealthChangedBody = z.object({
   /** Region whose monitor probed (an active region or the witness). */
@@ -25,9 +25,9 @@ export const sipTargetHealthChangedBody = z.object({
   /** Active region the target belongs to. */
   targetRegion: regionSchema,
   target: z.object({
-    name: z.string().min(1),
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
+    name: z.string().check(z.minLength(1)),
+    host: z.string().check(z.minLength(1)),
+    port: z.int().check(z.minimum(1), z.maximum(65535)),
     transport: z.enum(['udp', 'tcp', 'tls']),
   }),
   state: z.enum(['UP', 'DOWN']),
@@ -36,9 +36,9 @@ export const sipTargetHealthChangedBody = z.object({
   /** Consecutive probes with the new outcome that made the change. */
   consecutive: count,
   /** SIP status of the last probe; null for a timeout, a refused connection or an unparseable answer. */
-  lastStatus: z.number().int().min(100).max(699).nullable(),
+  lastStatus: z.nullable(z.int().check(z.minimum(100), z.maximum(699))),
   lastReason: reason,
-  rttMs: z.number().min(0).nullable(),
+  rttMs: z.nullable(z.number().check(z.minimum(0))),
 });
 
 export const regionHealthVoteBody = z
@@ -58,10 +58,12 @@ export const regionHealthVoteBody = z
     seq: count,
     reason,
   })
-  .refine((v) => v.healthyTargets <= v.totalTargets, {
-    path: ['healthyTargets'],
-    message: 'must not exceed totalTargets',
-  });
+  .check(
+    z.refine((v) => v.healthyTargets <= v.totalTargets, {
+      path: ['healthyTargets'],
+      message: 'must not exceed totalTargets',
+    }),
+  );
 
 const lagLevel = z.enum(['ok', 'excluded', 'circuit-open']);
 
@@ -70,11 +72,11 @@ export const replicationLagMeasuredBody = z.object({
   measuringRegion: regionSchema,
   /** Region that wrote the heartbeat. */
   sourceRegion: regionSchema,
-  lagMs: z.number().min(0),
+  lagMs: z.number().check(z.minimum(0)),
   level: lagLevel,
   previousLevel: lagLevel,
   /** The threshold the crossing was measured against (replicationExclusionMs or circuitBreakerMs). */
-  thresholdMs: z.number().min(0),
+  thresholdMs: z.number().check(z.minimum(0)),
 });
 
 export const regionRotationChangedBody = z.object({
@@ -88,7 +90,7 @@ export const regionRotationChangedBody = z.object({
   decidedBy: regionSchema,
 });
 
-const host = z.string().min(3).max(253);
+const host = z.string().check(z.minLength(3), z.maxLength(253));
 
 export const platformTokenRefreshedBody = z.object({
   /** API host the token is valid for (its region scope). */
@@ -104,7 +106,7 @@ export const platformTokenRejectedBody = z.object({
   apiHost: host,
   reason,
   /** HTTP status of the rejection; null when refused before a call (a token of the wrong scope). */
-  status: z.number().int().min(100).max(599).nullable(),
+  status: z.nullable(z.int().check(z.minimum(100), z.maximum(599))),
 });
 
 export const contextReconstructedBody = z.object({
@@ -153,14 +155,14 @@ export type ReplicationLagLevel = z.output<typeof lagLevel>;
  * Full detail schema (envelope fields + body) per `cc.continuity` detail-type: the map that
  * {@link parseEvent} validates against.
  */
-export const continuityDetailSchemas: { readonly [T in ContinuityDetailType]: z.ZodType<Detail<T>> } = {
-  SipTargetHealthChanged: sipTargetHealthChangedBody.extend(envelopeFields),
-  RegionHealthVote: regionHealthVoteBody.safeExtend(envelopeFields),
-  ReplicationLagMeasured: replicationLagMeasuredBody.extend(envelopeFields),
-  RegionRotationChanged: regionRotationChangedBody.extend(envelopeFields),
-  PlatformTokenRefreshed: platformTokenRefreshedBody.extend(envelopeFields),
-  PlatformTokenRejected: platformTokenRejectedBody.extend(envelopeFields),
-  ContextReconstructed: contextReconstructedBody.extend(envelopeFields),
+export const continuityDetailSchemas: { readonly [T in ContinuityDetailType]: z.ZodMiniType<Detail<T>> } = {
+  SipTargetHealthChanged: z.extend(sipTargetHealthChangedBody, envelopeFields),
+  RegionHealthVote: z.safeExtend(regionHealthVoteBody, envelopeFields),
+  ReplicationLagMeasured: z.extend(replicationLagMeasuredBody, envelopeFields),
+  RegionRotationChanged: z.extend(regionRotationChangedBody, envelopeFields),
+  PlatformTokenRefreshed: z.extend(platformTokenRefreshedBody, envelopeFields),
+  PlatformTokenRejected: z.extend(platformTokenRejectedBody, envelopeFields),
+  ContextReconstructed: z.extend(contextReconstructedBody, envelopeFields),
 };
 
 // ---- events we consume but do not emit ----
@@ -170,19 +172,19 @@ export const ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
 
 const alarmState = z.object({
   value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** JSON text with the evaluated datapoints; absent on some composite alarms. */
-  reasonData: z.string().optional(),
-  timestamp: z.string().optional(),
+  reasonData: z.optional(z.string()),
+  timestamp: z.optional(z.string()),
 });
 
 /** Detail of CloudWatch's `CloudWatch Alarm State Change` (delivered on the default bus). */
 export const alarmStateChangeDetailSchema = z.object({
-  alarmName: z.string().min(1),
+  alarmName: z.string().check(z.minLength(1)),
   state: alarmState,
   previousState: alarmState,
   /** Metrics, description, ...: kept as sent; quorum only needs the name and the states. */
-  configuration: z.unknown().optional(),
+  configuration: z.optional(z.unknown()),
 });
 
 export type AlarmStateChange = z.output<typeof alarmStateChangeDetailSchema>;
@@ -205,13 +207,13 @@ export const PLATFORM_SOURCE_PREFIX = 'aws.partner/genesys.com/';
  * differs per topic and is left to the consumer (routing's capacity ingest) to validate.
  */
 export const platformEventDetailSchema = z.object({
-  topicName: z.string().min(1),
+  topicName: z.string().check(z.minLength(1)),
   /** The notification schema version ("2"); some producers send it as a number. */
-  version: z.union([z.string(), z.number()]).transform(String),
+  version: z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
   eventBody: z.unknown(),
-  metadata: z.object({ CorrelationId: z.string().optional() }).loose().optional(),
+  metadata: z.optional(z.looseObject({ CorrelationId: z.optional(z.string()) })),
   /** Not always present; EventBridge's own `time` is the fallback. */
-  timestamp: z.string().optional(),
+  timestamp: z.optional(z.string()),
 });
 
 export type PlatformEventDetail = z.output<typeof platformEventDetailSchema>;

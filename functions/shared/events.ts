@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   ALARM_DETAIL_TYPE,
   ALARM_SOURCE,
@@ -119,14 +119,14 @@ export type ParsedEvent = ContinuityEvent | AlarmEvent | PlatformEvent | Schedul
 export type ParsedEventType = ParsedEvent['type'];
 
 const deliverySchema = z.object({
-  source: z.string().min(1),
-  'detail-type': z.string().min(1),
+  source: z.string().check(z.minLength(1)),
+  'detail-type': z.string().check(z.minLength(1)),
   detail: z.looseObject({}),
-  id: z.string().optional(),
-  time: z.string().optional(),
-  region: z.string().optional(),
-  account: z.string().optional(),
-  resources: z.array(z.string()).optional(),
+  id: z.optional(z.string()),
+  time: z.optional(z.string()),
+  region: z.optional(z.string()),
+  account: z.optional(z.string()),
+  resources: z.optional(z.array(z.string())),
 });
 
 /**
@@ -210,7 +210,7 @@ function validateDetail<T extends ContinuityDetailType>(detailType: T, detail: u
   return check(continuityDetailSchemas[detailType], detailType, detail);
 }
 
-function check<S extends z.ZodType>(schema: S, detailType: string, detail: unknown): z.output<S> {
+function check<S extends z.ZodMiniType>(schema: S, detailType: string, detail: unknown): z.output<S> {
   const result = schema.safeParse(detail);
   if (!result.success) throw new EventValidationError(detailType, describeZodIssues(result.error, 'detail'));
   return result.data;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.js';
 
 /**
  * Value rules shared by events, table keys and the runtime config, so that a region name or a
@@ -9,8 +10,10 @@ import { z } from 'zod';
 /** An AWS region name (same rule as config/schema.ts). */
 export const regionSchema = z
   .string()
-  .max(25, 'must be at most 25 characters')
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1');
+  .check(
+    z.maxLength(25, 'must be at most 25 characters'),
+    z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1'),
+  );
 
 /**
  * Conversation ids become parts of table keys and travel in SIP headers: a conservative ASCII set
@@ -18,7 +21,7 @@ export const regionSchema = z
  */
 export const conversationIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
+  .check(z.regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -'));
 
 /** An ISO-8601 timestamp with a zone (`Z` or an offset), as `Date.prototype.toISOString` writes it. */
 export const isoTimestampSchema = z.iso.datetime({ offset: true });
@@ -54,7 +57,7 @@ export function stableEventId(...parts: readonly (string | number)[]): string {
  * `CONTINUITY_SETTINGS.health.probeIntervalMs`). Only paths and zod's messages appear, never the values,
  * so the text is safe for logs and response bodies.
  */
-export function describeZodIssues(error: z.ZodError, root = ''): string[] {
+export function describeZodIssues(error: z.core.$ZodError, root = ''): string[] {
   return error.issues.map((issue) => {
     const path = [root, ...issue.path.map(String)].filter((p) => p !== '').join('.') || '(root)';
     return `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;

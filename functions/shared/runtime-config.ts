@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type ContinuityConfig,
   contextSchema,
@@ -21,34 +21,33 @@ import { busName, tableNames } from './names.js';
 
 /** Area settings a function needs at run time: the config sections, validated by config/schema.ts's rules. */
 export const runtimeSettingsSchema = z.object({
-  health: healthSchema.prefault({}),
-  replication: replicationSchema.prefault({}),
-  quorum: quorumSchema.prefault({}),
-  context: contextSchema.prefault({}),
-  routing: routingSchema.prefault({}),
-  failover: failoverSchema.prefault({}),
+  health: z.prefault(healthSchema, {}),
+  replication: z.prefault(replicationSchema, {}),
+  quorum: z.prefault(quorumSchema, {}),
+  context: z.prefault(contextSchema, {}),
+  routing: z.prefault(routingSchema, {}),
+  failover: z.prefault(failoverSchema, {}),
   /** Absent for functions that never call the platform. */
-  platform: platformSchema.optional(),
+  platform: z.optional(platformSchema),
   /** SIP targets per active region (the monitors probe them). */
-  sipTargets: z.record(regionSchema, z.array(sipTargetSchema)).default({}),
+  sipTargets: z._default(z.record(regionSchema, z.array(sipTargetSchema)), {}),
 });
 
 export type RuntimeSettings = z.output<typeof runtimeSettingsSchema>;
 
-const endpoint = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8000' })
-  .optional();
+const endpoint = z.optional(
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8000' }),
+);
 
-const optionalName = z.string().min(1).max(256).optional();
+const optionalName = z.optional(z.string().check(z.minLength(1), z.maxLength(256)));
 
 /**
  * `us-east-1=http://127.0.0.1:8001,us-west-2=http://127.0.0.1:8002`: one DynamoDB Local per region,
  * so a function can read another region's replica in a local run.
  */
-const endpointMap = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
+const endpointMap = z.pipe(
+  z.optional(z.string()),
+  z.transform((text, ctx) => {
     const map: Record<string, string> = {};
     if (!text) return map;
     for (const entry of text.split(',')) {
@@ -56,34 +55,45 @@ const endpointMap = z
       const regionOk = regionSchema.safeParse(region).success;
       const urlOk = url !== undefined && endpoint.safeParse(url).success;
       if (!region || !url || rest.length > 0 || !regionOk || !urlOk) {
-        ctx.addIssue({ code: 'custom', message: 'must be region=http(s)-URL pairs separated by commas' });
+        ctx.issues.push({
+          code: 'custom',
+          input: text,
+          message: 'must be region=http(s)-URL pairs separated by commas',
+        });
         return z.NEVER;
       }
       map[region] = url;
     }
     return map;
-  });
+  }),
+);
 
-const settingsJson = z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be JSON (see lambdaEnvironment)' });
-    return z.NEVER;
-  }
-});
+const settingsJson = z.pipe(
+  z.string(),
+  z.transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.issues.push({ code: 'custom', input: text, message: 'must be JSON (see lambdaEnvironment)' });
+      return z.NEVER;
+    }
+  }),
+);
 
 const envSchema = z.object({
-  CONTINUITY_ENV: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'must be lower-case letters, digits and dashes'),
-  AWS_REGION: regionSchema,
-  ACTIVE_REGIONS: z
+  CONTINUITY_ENV: z
     .string()
-    .transform((s) => s.split(',').map((r) => r.trim()))
-    .pipe(
-      z
-        .tuple([regionSchema, regionSchema], { error: 'must be two region names separated by a comma' })
-        .refine(([a, b]) => a !== b, 'must name two different regions'),
+    .check(z.regex(/^[a-z][a-z0-9-]{1,20}$/, 'must be lower-case letters, digits and dashes')),
+  AWS_REGION: regionSchema,
+  ACTIVE_REGIONS: z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s) => s.split(',').map((r) => r.trim())),
     ),
+    z
+      .tuple([regionSchema, regionSchema], { error: 'must be two region names separated by a comma' })
+      .check(z.refine(([a, b]) => a !== b, 'must name two different regions')),
+  ),
   WITNESS_REGION: regionSchema,
   EVENT_BUS_NAME: optionalName,
   CONTEXT_TABLE: optionalName,

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -23,6 +23,23 @@ const ESM_REQUIRE_BANNER =
 /** Found from this file, not the working directory, so synth works from any folder. */
 const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
 const PROJECT_ROOT = dirname(LOCK_FILE);
+
+/**
+ * How every function is bundled: locally by esbuild (no Docker) into minified ESM with a source map,
+ * the AWS SDK left to the runtime (NodejsFunction's default externals). `npm run bench bundles` builds
+ * each entry with these same options to report sizes, contributors and cold starts.
+ */
+export const FUNCTION_BUNDLING = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // Keeps `cdk synth` quiet: esbuild still prints warnings and errors.
+  logLevel: LogLevel.WARNING,
+} as const satisfies BundlingOptions;
 
 /** Actions that X-Ray only grants on `*`: active tracing adds exactly these. */
 const XRAY_WILDCARD_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
@@ -81,6 +98,8 @@ export interface ContinuityFunctionProps {
 export class ContinuityFunction extends NodejsFunction {
   /** The Powertools service name: the `service` dimension of its metrics and its key in EVENT_EMITTERS. */
   public readonly serviceName: string;
+  /** The absolute path of the TypeScript entry file the function is bundled from. */
+  public readonly entry: string;
 
   constructor(scope: Construct, id: string, props: ContinuityFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
@@ -94,9 +113,10 @@ export class ContinuityFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
     const logLevel = props.logLevel ?? 'INFO';
+    const entry = isAbsolute(props.entry) ? props.entry : join(PROJECT_ROOT, props.entry);
 
     super(scope, id, {
-      entry: isAbsolute(props.entry) ? props.entry : join(PROJECT_ROOT, props.entry),
+      entry,
       handler: props.handler ?? 'handler',
       description: props.description,
       runtime: FUNCTION_RUNTIME,
@@ -115,19 +135,10 @@ export class ContinuityFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Keeps `cdk synth` quiet: esbuild still prints warnings and errors.
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: { ...FUNCTION_BUNDLING, mainFields: [...FUNCTION_BUNDLING.mainFields] },
     });
     this.serviceName = props.serviceName ?? id;
+    this.entry = entry;
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) {
       Validations.of(policy).acknowledge({

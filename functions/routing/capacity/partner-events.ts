@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseEvent, topicIds } from '../../shared/events.js';
 import { describeZodIssues } from '../../shared/identifiers.js';
 
@@ -95,32 +95,32 @@ export class PartnerEventError extends Error {
   }
 }
 
-const id = z.string().min(1).max(128);
+const id = z.string().check(z.minLength(1), z.maxLength(128));
 const dateTime = z.iso.datetime({ offset: true });
 
 /** `QueueUserEventTopicQueueMember` (research 2a). */
 const membershipBody = z.looseObject({
-  id: id.optional(),
-  user: z.looseObject({ id }).optional(),
-  queueId: id.optional(),
+  id: z.optional(id),
+  user: z.optional(z.looseObject({ id })),
+  queueId: z.optional(id),
   joined: z.boolean(),
 });
 
 /** `UserRoutingStatusUserRoutingStatus` (research 2b). */
 const routingStatusBody = z.looseObject({
-  id: id.optional(),
+  id: z.optional(id),
   routingStatus: z.looseObject({
     status: z.enum(ROUTING_STATUSES),
-    startTime: dateTime.optional(),
+    startTime: z.optional(dateTime),
   }),
 });
 
 /** `PresenceEventUserPresence` (research 2c). */
 const presenceBody = z.looseObject({
-  presenceDefinition: z.looseObject({ systemPresence: z.string().min(1).max(64) }),
+  presenceDefinition: z.looseObject({ systemPresence: z.string().check(z.minLength(1), z.maxLength(64)) }),
 });
 
-function body<S extends z.ZodType>(topic: string, schema: S, value: unknown): z.output<S> {
+function body<S extends z.ZodMiniType>(topic: string, schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new PartnerEventError(topic, describeZodIssues(parsed.error, 'eventBody'));
   return parsed.data;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PlatformClient } from '../../oauth/platform-client.js';
 import { describeZodIssues } from '../../shared/identifiers.js';
 import { isRoutingStatus, type RoutingStatus } from './partner-events.js';
@@ -29,35 +29,42 @@ export class PlatformShapeError extends Error {
   }
 }
 
-function check<S extends z.ZodType>(what: string, schema: S, body: unknown): z.output<S> {
+function check<S extends z.ZodMiniType>(what: string, schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new PlatformShapeError(what, describeZodIssues(parsed.error));
   return parsed.data;
 }
 
-const count = z.number().finite().nonnegative();
+/** Numbers are finite in zod 4 (Infinity and NaN are rejected by `z.number()` itself). */
+const count = z.number().check(z.nonnegative());
 
 /** `QueueMember` with `user.skills` (`UserRoutingSkill`) and `routingStatus` (`RoutingStatus`). */
 const queueMember = z.looseObject({
-  id: z.string().optional(),
-  user: z
-    .looseObject({
-      id: z.string().min(1),
-      skills: z
-        .array(z.looseObject({ name: z.string().min(1), proficiency: count, state: z.string().optional() }))
-        .optional(),
-    })
-    .optional(),
-  joined: z.boolean().optional(),
-  routingStatus: z
-    .looseObject({ status: z.string().optional(), startTime: z.string().optional() })
-    .optional(),
+  id: z.optional(z.string()),
+  user: z.optional(
+    z.looseObject({
+      id: z.string().check(z.minLength(1)),
+      skills: z.optional(
+        z.array(
+          z.looseObject({
+            name: z.string().check(z.minLength(1)),
+            proficiency: count,
+            state: z.optional(z.string()),
+          }),
+        ),
+      ),
+    }),
+  ),
+  joined: z.optional(z.boolean()),
+  routingStatus: z.optional(
+    z.looseObject({ status: z.optional(z.string()), startTime: z.optional(z.string()) }),
+  ),
 });
 
 /** `QueueMemberEntityListing`: `entities`, `pageNumber`, `pageSize`, `nextUri`, ... */
 const memberListing = z.looseObject({
-  entities: z.array(queueMember).default([]),
-  nextUri: z.string().nullish(),
+  entities: z._default(z.array(queueMember), []),
+  nextUri: z.nullish(z.string()),
 });
 
 export interface QueueMemberState {
@@ -119,16 +126,18 @@ const OBSERVED_METRICS = {
 } as const;
 
 const observationResponse = z.looseObject({
-  results: z
-    .array(
+  results: z._default(
+    z.array(
       z.looseObject({
-        group: z.record(z.string(), z.string()).default({}),
-        data: z
-          .array(z.looseObject({ metric: z.string(), stats: z.looseObject({ count: count.optional() }) }))
-          .default([]),
+        group: z._default(z.record(z.string(), z.string()), {}),
+        data: z._default(
+          z.array(z.looseObject({ metric: z.string(), stats: z.looseObject({ count: z.optional(count) }) })),
+          [],
+        ),
       }),
-    )
-    .default([]),
+    ),
+    [],
+  ),
 });
 
 /**
@@ -182,27 +191,30 @@ export async function queueObservations(
 }
 
 const aggregateResponse = z.looseObject({
-  results: z
-    .array(
+  results: z._default(
+    z.array(
       z.looseObject({
-        group: z.record(z.string(), z.string()).default({}),
-        data: z
-          .array(
+        group: z._default(z.record(z.string(), z.string()), {}),
+        data: z._default(
+          z.array(
             z.looseObject({
-              metrics: z
-                .array(
+              metrics: z._default(
+                z.array(
                   z.looseObject({
                     metric: z.string(),
-                    stats: z.looseObject({ sum: count.optional(), count: count.optional() }),
+                    stats: z.looseObject({ sum: z.optional(count), count: z.optional(count) }),
                   }),
-                )
-                .default([]),
+                ),
+                [],
+              ),
             }),
-          )
-          .default([]),
+          ),
+          [],
+        ),
       }),
-    )
-    .default([]),
+    ),
+    [],
+  ),
 });
 
 /**

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type ZodError, z } from 'zod';
+import '../../shared/zod-messages.js';
+import * as z from 'zod/mini';
 
 /**
  * The queue directory (DESIGN.md section 7): a logical queue name such as `PRIMARY_SUPPORT_QUEUE` maps,
@@ -80,8 +81,10 @@ function isTransferAddress(value: string): boolean {
 
 const targetSchema = z.strictObject(
   {
-    queueId: z.string({ error: QUEUE_ID_MESSAGE }).regex(QUEUE_ID, QUEUE_ID_MESSAGE),
-    transferAddress: z.string({ error: TRANSFER_MESSAGE }).refine(isTransferAddress, TRANSFER_MESSAGE),
+    queueId: z.string({ error: QUEUE_ID_MESSAGE }).check(z.regex(QUEUE_ID, QUEUE_ID_MESSAGE)),
+    transferAddress: z
+      .string({ error: TRANSFER_MESSAGE })
+      .check(z.refine(isTransferAddress, TRANSFER_MESSAGE)),
   },
   { error: 'must be an object { "queueId", "transferAddress" }' },
 );
@@ -90,26 +93,28 @@ const skillSchema = z.strictObject(
   {
     name: z
       .string({ error: SKILL_MESSAGE })
-      .refine((s) => s.trim().length > 0 && s.length <= 200, SKILL_MESSAGE),
-    minProficiency: z
-      .number({ error: PROFICIENCY_MESSAGE })
-      .int(PROFICIENCY_MESSAGE)
-      .min(0, PROFICIENCY_MESSAGE)
-      .max(5, PROFICIENCY_MESSAGE)
-      .default(0),
+      .check(z.refine((s) => s.trim().length > 0 && s.length <= 200, SKILL_MESSAGE)),
+    minProficiency: z._default(
+      z
+        .int({ error: PROFICIENCY_MESSAGE })
+        .check(z.minimum(0, PROFICIENCY_MESSAGE), z.maximum(5, PROFICIENCY_MESSAGE)),
+      0,
+    ),
   },
   { error: 'must be an object { "name", "minProficiency" }' },
 );
 
 const entrySchema = z.strictObject(
   {
-    name: z.string({ error: QUEUE_NAME_MESSAGE }).regex(QUEUE_NAME, QUEUE_NAME_MESSAGE),
+    name: z.string({ error: QUEUE_NAME_MESSAGE }).check(z.regex(QUEUE_NAME, QUEUE_NAME_MESSAGE)),
     regions: z.record(z.string(), targetSchema, {
       error: 'must be an object of active region to { "queueId", "transferAddress" }',
     }),
-    skills: z.array(skillSchema, { error: 'must be a list of { "name", "minProficiency" }' }).default([]),
-    fallback: z.string({ error: QUEUE_NAME_MESSAGE }).regex(QUEUE_NAME, QUEUE_NAME_MESSAGE).optional(),
-    regionLock: z.string({ error: 'must be an active region name' }).optional(),
+    skills: z._default(z.array(skillSchema, { error: 'must be a list of { "name", "minProficiency" }' }), []),
+    fallback: z.optional(
+      z.string({ error: QUEUE_NAME_MESSAGE }).check(z.regex(QUEUE_NAME, QUEUE_NAME_MESSAGE)),
+    ),
+    regionLock: z.optional(z.string({ error: 'must be an active region name' })),
   },
   { error: 'must be an object { "name", "regions", "skills", "fallback", "regionLock" }' },
 );
@@ -137,7 +142,7 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function problemsOf(error: ZodError, raw: unknown, at: string | undefined): string[] {
+function problemsOf(error: z.core.$ZodError, raw: unknown, at: string | undefined): string[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => `${fieldOf(at, [...issue.path, key])}: unknown field`);

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import '../../shared/zod-messages.js';
+import * as z from 'zod/mini';
 
 /**
  * `POST /routing/resolve`: which region's queue takes a conversation (README "Region-agnostic routing").
@@ -7,22 +8,34 @@ import { z } from 'zod';
 
 const logicalQueue = z
   .string()
-  .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case logical queue name such as PRIMARY_SUPPORT_QUEUE');
+  .check(
+    z.regex(
+      /^[A-Z][A-Z0-9_]{0,63}$/,
+      'must be an upper-case logical queue name such as PRIMARY_SUPPORT_QUEUE',
+    ),
+  );
 
 export const resolveRequestSchema = z.strictObject({
   /** The platform's conversation id: one answer per conversation. */
   conversationId: z
     .string()
-    .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-128 letters, digits, dots, colons, underscores or dashes'),
+    .check(
+      z.minLength(1),
+      z.maxLength(128),
+      z.regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-128 letters, digits, dots, colons, underscores or dashes'),
+    ),
   queue: logicalQueue,
   /** Skills the conversation needs beyond the directory entry's (all must be held). */
-  skills: z.array(z.string().min(1).max(100)).max(20, 'at most 20 skills').default([]),
+  skills: z._default(
+    z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(20, 'at most 20 skills')),
+    [],
+  ),
   /** HIGHEST_PRIORITY_WINS: a higher priority replaces a lower one's answer. */
-  priority: z.number().int().min(0).max(1_000_000).default(0),
+  priority: z._default(z.int().check(z.minimum(0), z.maximum(1_000_000)), 0),
   /** The active region whose organization the call landed in. */
-  callerRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1'),
+  callerRegion: z
+    .string()
+    .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as us-east-1')),
 });
 
 export type ResolveRequest = z.output<typeof resolveRequestSchema>;
