@@ -11,20 +11,37 @@ import type { SipTarget } from '../functions/health/sip/types.js';
 import type { MonitoredTarget } from '../functions/health/tick.js';
 import type { EventPublisher } from '../functions/shared/publisher.js';
 import { type KamailioProxy, startKamailio } from '../local/kamailio/kamailio.js';
-import { median, report, timeSideBySide } from './harness.js';
+import { type BenchOutput, median, report, timeSideBySide } from './harness.js';
 
 /**
  * `npm run bench health`:
- * (a) detection time: from Kamailio answering 503 to the monitor's DOWN transition, with the real
- *     probeIntervalMs (1000), probeTimeoutMs (500) and failureThreshold (2), 21 trials at random phase;
+ * (a) detection time from Kamailio answering 503, and from Kamailio going silent, to the monitor's DOWN
+ *     transition, with the real defaults (probeIntervalMs 1000, probeTimeoutMs 500, failureThreshold 2),
+ *     suspect probing off (suspectIntervalMs = probeIntervalMs: the behaviour before it) and on (200 ms,
+ *     150 ms timeout) side by side: two monitors, each with its own Kamailio, run every trial at once
+ *     with the same phase. The phases are spread evenly over the interval (shuffled), so the medians
+ *     do not depend on a lucky draw of phases;
  * (b) RTT of probeSip against Kamailio next to a bare UDP exchange of the same OPTIONS bytes;
  * (c) size of the monitor bundle, built by esbuild with the construct's options.
  */
 const TRIALS = 21;
 const RTT_RUNS = 500;
 const INTERVAL_MS = 1000;
+const PROBE_TIMEOUT_MS = 500;
 
-/** Moved far ahead once the trials are done, so the monitor runs out its remaining ticks at once and returns. */
+interface Mode {
+  readonly name: string;
+  readonly suspectIntervalMs: number;
+  readonly suspectTimeoutMs: number;
+}
+const MODES: readonly Mode[] = [
+  { name: 'suspect probing off', suspectIntervalMs: INTERVAL_MS, suspectTimeoutMs: PROBE_TIMEOUT_MS },
+  { name: 'suspect probing on (200 ms, 150 ms timeout)', suspectIntervalMs: 200, suspectTimeoutMs: 150 },
+];
+type Failure = 503 | 'silent';
+const FAILURES: readonly Failure[] = [503, 'silent'];
+
+/** Moved far ahead once the trials are done, so the monitors run out their remaining ticks at once and return. */
 let skipAhead = 0;
 const clock: Clock = {
   now: () => Date.now() + skipAhead,
@@ -53,7 +70,18 @@ function transitionWatcher(): EventPublisher & { next(state: 'UP' | 'DOWN'): Pro
   };
 }
 
-async function detection(proxy: KamailioProxy): Promise<number[]> {
+/** `n` phases spread evenly over [0, interval), in random order. */
+function spreadPhases(n: number): number[] {
+  const phases = Array.from({ length: n }, (_, i) => ((i + 0.5) / n) * INTERVAL_MS);
+  for (let i = phases.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [phases[i], phases[j]] = [phases[j] as number, phases[i] as number];
+  }
+  return phases;
+}
+
+/** One monitor (one invocation, in memory) probing one Kamailio with `mode`'s suspect settings. */
+function monitorFor(proxy: KamailioProxy, mode: Mode, deadline: number, stopped: () => boolean) {
   const target: MonitoredTarget = {
     id: 'us-east-1/edge',
     name: 'edge',
@@ -63,10 +91,9 @@ async function detection(proxy: KamailioProxy): Promise<number[]> {
     transport: 'udp',
   };
   const events = transitionWatcher();
-  let stop = false;
-  const monitor = runMonitor({
+  const done = runMonitor({
     observer: 'us-east-1',
-    invocationId: 'bench',
+    invocationId: `bench ${mode.name}`,
     activeRegions: ['us-east-1', 'us-west-2'],
     targets: [target],
     settings: {
@@ -74,32 +101,78 @@ async function detection(proxy: KamailioProxy): Promise<number[]> {
       minHealthyTargets: 1,
       voteRefreshMs: 5000,
       intervalMs: INTERVAL_MS,
-      probeTimeoutMs: 500,
+      probeTimeoutMs: PROBE_TIMEOUT_MS,
+      suspectIntervalMs: mode.suspectIntervalMs,
+      suspectTimeoutMs: mode.suspectTimeoutMs,
       lag: { replicationExclusionMs: 200, circuitBreakerMs: 300 },
     },
     clock,
-    deadline: Date.now() + TRIALS * 15_000,
+    deadline,
     store: memoryMonitorStore(),
     // Stops probing once the trials are done (a probe of the old answer would only add a tick).
-    probe: async (t) => (stop ? { up: true, status: 200, reason: 'ok', rttMs: 0 } : probeSip(t)),
+    probe: async (t, timeoutMs) =>
+      stopped()
+        ? { up: true, status: 200, reason: 'ok', rttMs: 0 }
+        : probeSip(t, { probeTimeoutMs: timeoutMs }),
     publisher: events,
     eventBusName: 'bench',
   });
-  const samples: number[] = [];
+  return { events, done };
+}
+
+/**
+ * From UP, waits `phase` ms after the UP transition, makes the edge fail, and times the DOWN transition
+ * from the moment the change is confirmed (`kamcmd` returned), as earlier runs of this bench did. The change
+ * takes effect a little before that, so `changeMs` (how long the change took) bounds how low this can be.
+ */
+async function trial(
+  proxy: KamailioProxy,
+  events: ReturnType<typeof transitionWatcher>,
+  failure: Failure,
+  phase: number,
+): Promise<{ detectMs: number; changeMs: number }> {
+  const up = events.next('UP');
+  await proxy.setReply(200);
+  await up;
+  await sleep(phase);
+  const down = events.next('DOWN');
+  const changing = Date.now();
+  await proxy.setReply(failure);
+  const failingAt = Date.now();
+  return { detectMs: (await down) - failingAt, changeMs: failingAt - changing };
+}
+
+/** Detection samples per failure and mode (index of MODES), and how long each reply change took. */
+interface Detection {
+  readonly samples: Record<Failure, number[][]>;
+  readonly changeMs: number[];
+}
+
+async function detection(proxies: readonly KamailioProxy[]): Promise<Detection> {
+  let stop = false;
+  const deadline = Date.now() + TRIALS * FAILURES.length * 15_000;
+  const monitors = MODES.map((mode, i) =>
+    monitorFor(proxies[i] as KamailioProxy, mode, deadline, () => stop),
+  );
+  const samples: Detection['samples'] = { 503: MODES.map(() => []), silent: MODES.map(() => []) };
+  const changeMs: number[] = [];
+  const phases = { 503: spreadPhases(TRIALS), silent: spreadPhases(TRIALS) };
   for (let i = 0; i < TRIALS; i++) {
-    const up = events.next('UP');
-    await proxy.setReply(200);
-    await up;
-    await sleep(Math.random() * INTERVAL_MS);
-    const down = events.next('DOWN');
-    await proxy.setReply(503);
-    const answering503At = Date.now();
-    samples.push((await down) - answering503At);
+    for (const failure of FAILURES) {
+      const phase = phases[failure][i] as number;
+      const times = await Promise.all(
+        monitors.map((m, k) => trial(proxies[k] as KamailioProxy, m.events, failure, phase)),
+      );
+      for (const [k, t] of times.entries()) {
+        samples[failure][k]?.push(t.detectMs);
+        changeMs.push(t.changeMs);
+      }
+    }
   }
   stop = true;
-  skipAhead = TRIALS * 15_000;
-  await monitor;
-  return samples;
+  skipAhead = TRIALS * FAILURES.length * 15_000;
+  await Promise.all(monitors.map((m) => m.done));
+  return { samples, changeMs };
 }
 
 /** One OPTIONS exchange over a fresh connected UDP socket, as the prober does, without parsing or matching. */
@@ -156,31 +229,65 @@ async function bundleSize(): Promise<{ minified: number; gzipped: number }> {
   return { minified: code.byteLength, gzipped: gzipSync(code).byteLength };
 }
 
-export async function run(): Promise<string> {
-  const proxy = await startKamailio();
+export async function run(): Promise<BenchOutput> {
+  const proxies = await Promise.all(MODES.map(() => startKamailio()));
+  const proxy = proxies[0] as KamailioProxy;
   try {
-    const detect = await detection(proxy);
+    const detect = await detection(proxies);
     const { a, b, reported } = await rtt(proxy);
     const size = await bundleSize();
     const ratio = median(a) / median(b);
-    return [
-      report('SIP health monitor (Kamailio on loopback)', [
-        {
-          name: `detection: 503 to DOWN (interval ${INTERVAL_MS} ms, threshold 2)`,
-          unit: 'ms',
-          values: detect,
-        },
-        { name: 'probeSip UDP, wall time per probe', unit: 'ms', values: a },
-        { name: 'bare UDP send/receive, same bytes', unit: 'ms', values: b },
-        { name: 'probeSip reported rttMs', unit: 'ms', values: reported },
-      ]),
+    const label = { 503: '503 to DOWN', silent: 'silence to DOWN' } as const;
+    const detectionRows = FAILURES.flatMap((f) =>
+      MODES.map((mode, k) => ({
+        name: `${label[f]}, ${mode.name}`,
+        unit: 'ms',
+        values: detect.samples[f][k] ?? [],
+      })),
+    );
+    const sideBySide = FAILURES.map((f) => {
+      const [off, on] = [median(detect.samples[f][0] ?? []), median(detect.samples[f][1] ?? [])];
+      return `${label[f]} (medians): off ${off.toFixed(0)} ms, on ${on.toFixed(0)} ms, on/off ${(on / off).toFixed(2)}x`;
+    });
+    const markdown = [
+      report(
+        `SIP health monitor (Kamailio on loopback; interval ${INTERVAL_MS} ms, timeout ${PROBE_TIMEOUT_MS} ms, threshold 2)`,
+        [
+          ...detectionRows,
+          { name: 'probeSip UDP, wall time per probe', unit: 'ms', values: a },
+          { name: 'bare UDP send/receive, same bytes', unit: 'ms', values: b },
+          { name: 'probeSip reported rttMs', unit: 'ms', values: reported },
+        ],
+      ),
+      '',
+      ...sideBySide,
+      `Detection is timed from the confirmed reply change; the change (kamcmd) took a median ` +
+        `${median(detect.changeMs).toFixed(0)} ms and may take effect before it returns, so each figure may be ` +
+        `up to that much low, in both modes alike.`,
       '',
       `probeSip / bare UDP (medians): ${ratio.toFixed(2)}x, +${(median(a) - median(b)).toFixed(3)} ms per probe`,
       '',
       `monitor bundle (functions/health/handler.ts, esbuild minified ESM, @aws-sdk/* external): ` +
         `${(size.minified / 1024).toFixed(1)} KiB, ${(size.gzipped / 1024).toFixed(1)} KiB gzipped`,
     ].join('\n');
+    const detectionFigures = Object.fromEntries(
+      FAILURES.map((f) => {
+        const [off, on] = [median(detect.samples[f][0] ?? []), median(detect.samples[f][1] ?? [])];
+        return [label[f], { trials: TRIALS, offMedianMs: off, onMedianMs: on, onOverOff: on / off }];
+      }),
+    );
+    return {
+      markdown,
+      figures: {
+        detection: detectionFigures,
+        replyChangeMedianMs: median(detect.changeMs),
+        probeSipMedianMs: median(a),
+        bareUdpMedianMs: median(b),
+        probeSipOverBareUdp: ratio,
+        bundle: { minifiedKiB: size.minified / 1024, gzippedKiB: size.gzipped / 1024 },
+      },
+    };
   } finally {
-    await proxy.stop();
+    await Promise.all(proxies.map((p) => p.stop()));
   }
 }

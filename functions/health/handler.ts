@@ -1,4 +1,5 @@
-import { dynamoDocClientFor, eventBridgeClientFor } from '../shared/clients.js';
+import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
+import { eventBridgeClientFor } from '../shared/clients/eventbridge.js';
 import { parseEvent } from '../shared/events.js';
 import { observability } from '../shared/logger.js';
 import { eventHandler } from '../shared/middleware.js';
@@ -56,14 +57,16 @@ export const handler = eventHandler(
         voteRefreshMs: health.voteRefreshSeconds * 1000,
         intervalMs: health.probeIntervalMs,
         probeTimeoutMs: health.probeTimeoutMs,
+        suspectIntervalMs: health.suspectIntervalMs,
+        suspectTimeoutMs: health.suspectTimeoutMs,
         lag: replication,
       },
       clock,
       deadline: Date.now() + context.getRemainingTimeInMillis() - DEADLINE_RESERVE_MS,
       store,
-      probe: (target) =>
+      probe: (target, timeoutMs) =>
         probeSip(target, {
-          probeTimeoutMs: health.probeTimeoutMs,
+          probeTimeoutMs: timeoutMs,
           extraUpStatusCodes: health.extraUpStatusCodes,
         }),
       publisher,

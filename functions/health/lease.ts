@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import '../shared/zod-messages.js';
+import * as z from 'zod/mini';
 import { targetStateSchema } from './target-state.js';
 
 /**
@@ -16,18 +17,18 @@ import { targetStateSchema } from './target-state.js';
 
 const voteStateSchema = z.object({
   /** Last vote cast about this region; null before the first. */
-  healthy: z.boolean().nullable(),
+  healthy: z.nullable(z.boolean()),
   /** seq of the last vote (0 before the first), per (observer, targetRegion) within the incarnation. */
-  seq: z.number().int().min(0),
+  seq: z.int().check(z.minimum(0)),
   /** Epoch ms of the last vote; refreshes are due `voteRefreshSeconds` after it. */
-  at: z.number().nullable(),
+  at: z.nullable(z.number()),
 });
 
 const lagStateSchema = z.object({
   level: z.enum(['ok', 'excluded', 'circuit-open']),
   /** The peer's send time of the newest heartbeat seen in our replica. */
-  lastSentAt: z.number().nullable(),
-  lastLagMs: z.number().nullable(),
+  lastSentAt: z.nullable(z.number()),
+  lastLagMs: z.nullable(z.number()),
 });
 
 /** A built PutEvents entry as stored in the outbox (`Time` as epoch ms). */
@@ -40,24 +41,29 @@ const storedEntrySchema = z.object({
 });
 
 export const monitorLeaseSchema = z.object({
-  observer: z.string().min(1),
+  observer: z.string().check(z.minLength(1)),
   /** The invocation (Lambda request id) that probes; null once it released the lease at its deadline. */
-  holder: z.string().nullable(),
+  holder: z.nullable(z.string()),
   /** Compare-and-set token: every write is conditional on the version read and bumps it by one. */
-  version: z.number().int().min(0),
+  version: z.int().check(z.minimum(0)),
   /** Epoch ms the counters started at: the `incarnation` of the votes. */
-  incarnation: z.number().int().min(0),
+  incarnation: z.int().check(z.minimum(0)),
   anchorMs: z.number(),
-  intervalMs: z.number().int().positive(),
+  intervalMs: z.int().check(z.positive()),
   /** Last committed tick; -1 before the first. */
-  tick: z.number().int().min(-1),
+  tick: z.int().check(z.minimum(-1)),
   /** A holder that has not committed by then is taken for dead and its lease may be taken. */
   expiresAt: z.number(),
   /** The last tick the holder will probe (from its deadline), so a successor knows when to take over. */
-  finalTick: z.number().int().nullable(),
+  finalTick: z.nullable(z.int()),
   targets: z.record(z.string(), targetStateSchema),
+  /**
+   * How long each target's last good probe took (ms, connection and handshake included): its suspect
+   * probes wait at least twice that (see {@link suspectTimeoutFor}). Absent in older leases.
+   */
+  answerMs: z.optional(z.record(z.string(), z.number())),
   votes: z.record(z.string(), voteStateSchema),
-  lag: lagStateSchema.nullable(),
+  lag: z.nullable(lagStateSchema),
   /** Events of the last committed tick not yet known to be published; a successor re-sends them after a crash. */
   outbox: z.array(storedEntrySchema),
 });
@@ -110,6 +116,63 @@ export function firstTickFor(lease: MonitorLease, now: number): number {
 export function finalTickBefore(lease: MonitorLease, deadline: number, stopMarginMs: number): number | null {
   const last = Math.floor((deadline - stopMarginMs - lease.intervalMs - lease.anchorMs) / lease.intervalMs);
   return last > lease.tick ? last : null;
+}
+
+export interface SuspectTiming {
+  /** @see MonitorSettings.suspectIntervalMs */
+  readonly suspectIntervalMs: number;
+  /** @see MonitorSettings.suspectTimeoutMs */
+  readonly suspectTimeoutMs: number;
+  readonly probeTimeoutMs: number;
+}
+
+/**
+ * The timeout of a suspect probe of one target: `suspectTimeoutMs`, raised to twice the time the target's
+ * last good probe took, and never above `probeTimeoutMs`. A short suspect timeout finds a silent UDP edge
+ * fast, but a fresh TCP or TLS connection to a far region needs about three round trips (some 200 ms
+ * between us-east-1 and us-west-2): timed out at 150 ms, every suspect probe of it would fail, and one lost
+ * probe would make it DOWN.
+ */
+export function suspectTimeoutFor(
+  lease: Pick<MonitorLease, 'answerMs'>,
+  targetId: string,
+  timing: SuspectTiming,
+): number {
+  const answered = lease.answerMs?.[targetId] ?? 0;
+  return Math.min(timing.probeTimeoutMs, Math.max(timing.suspectTimeoutMs, 2 * answered));
+}
+
+/** A suspect round of tick `n`: its sub-slot `sub` (1, 2, ...) and when it starts. */
+export interface SuspectRound {
+  readonly sub: number;
+  readonly at: number;
+}
+
+/**
+ * The next suspect round of tick `n`, after the round of sub-slot `previous` (0: the tick's own probes)
+ * ended at `now`, for probes that time out after `timeoutMs` (the longest of the round); null when none
+ * fits in the tick.
+ *
+ * Sub-slots sit inside the tick on a finer grid, `slotAt(lease, n) + sub * suspectIntervalMs`, strictly
+ * before the next slot, and a round starts only if it times out by then: the tick's sub-slots belong to
+ * the holder of tick n, so a successor (which starts at a slot) never probes one of them. Sub-slots that
+ * passed while the previous round was in flight (a timed-out probe) are merged into one round that starts
+ * at once, as a late slot is probed late rather than skipped.
+ */
+export function nextSuspectRound(
+  lease: Pick<MonitorLease, 'anchorMs' | 'intervalMs'>,
+  n: number,
+  previous: number,
+  now: number,
+  suspectIntervalMs: number,
+  timeoutMs: number,
+): SuspectRound | null {
+  const slot = slotAt(lease, n);
+  const s = suspectIntervalMs;
+  const sub = Math.max(previous + 1, Math.floor((now - slot) / s));
+  if (sub * s >= lease.intervalMs) return null;
+  const at = Math.max(slot + sub * s, now);
+  return at + timeoutMs <= slotAt(lease, n + 1) ? { sub, at } : null;
 }
 
 /**

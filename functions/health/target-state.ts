@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import '../shared/zod-messages.js';
+import * as z from 'zod/mini';
 
 /**
  * The health of one SIP target as one observer sees it.
@@ -14,11 +15,11 @@ export type TargetHealth = 'UNKNOWN' | 'UP' | 'DOWN';
 export const targetStateSchema = z.strictObject({
   health: z.enum(['UNKNOWN', 'UP', 'DOWN']),
   /** Consecutive up probes, capped at the recovery threshold. */
-  consecutiveUps: z.number().int().min(0),
+  consecutiveUps: z.int().check(z.minimum(0)),
   /** Consecutive down probes, capped at the failure threshold. */
-  consecutiveDowns: z.number().int().min(0),
+  consecutiveDowns: z.int().check(z.minimum(0)),
   /** Epoch ms of the last change of `health`; null while it has never changed. */
-  changedAt: z.number().nullable(),
+  changedAt: z.nullable(z.number()),
 });
 
 /** Plain, JSON-serialisable state: it is stored between monitor invocations. */
@@ -79,6 +80,19 @@ export function applyProbe(state: TargetState, up: boolean, thresholds: Threshol
     state: { health, consecutiveUps, consecutiveDowns, changedAt: changed ? now : state.changedAt },
     transition: changed ? { from: state.health, to: health, at: now } : null,
   };
+}
+
+/**
+ * A target is suspect when it failed its last probe (or few) but has not reached `failureThreshold`,
+ * and is not DOWN already: the monitor probes it again at `suspectIntervalMs` instead of waiting for
+ * the next tick (HAProxy's `fastinter`). A good answer clears it; so does reaching the threshold.
+ */
+export function isSuspect(state: TargetState, thresholds: Thresholds): boolean {
+  return (
+    state.health !== 'DOWN' &&
+    state.consecutiveDowns > 0 &&
+    state.consecutiveDowns < thresholds.failureThreshold
+  );
 }
 
 /**

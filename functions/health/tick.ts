@@ -76,8 +76,10 @@ export interface TickOutcome {
 }
 
 /**
- * Feeds one tick's probe results (aligned with `targets`) into the lease's counters and decides the votes.
- * Pure. Counters of targets no longer configured are dropped; new targets start UNKNOWN.
+ * Feeds one round's probe results (aligned with `targets`) into the lease's counters and decides the votes.
+ * Pure. A null result means the target was not probed in this round (a suspect round probes only the
+ * suspect targets): its counters stay as they were. Counters of targets no longer configured are
+ * dropped; new targets start UNKNOWN.
  *
  * A region is voted on only while its verdict is HEALTHY or UNHEALTHY (UNKNOWN has no evidence yet), on
  * every change of `healthy` and otherwise every `voteRefreshMs`, each vote with the next `seq`.
@@ -85,7 +87,7 @@ export interface TickOutcome {
 export function applyTick(
   lease: MonitorLease,
   targets: readonly MonitoredTarget[],
-  results: readonly ProbeResult[],
+  results: readonly (ProbeResult | null)[],
   activeRegions: readonly string[],
   settings: VoteSettings,
   now: number,
@@ -96,13 +98,13 @@ export function applyTick(
   const counters: Record<string, TargetState> = {};
   const changes: TargetChange[] = [];
   targets.forEach((target, i) => {
-    const result = results[i] as ProbeResult;
-    const step = applyProbe(
-      lease.targets[target.id] ?? INITIAL_TARGET_STATE,
-      result.up,
-      settings.thresholds,
-      now,
-    );
+    const previous = lease.targets[target.id] ?? INITIAL_TARGET_STATE;
+    const result = results[i] ?? null;
+    if (result === null) {
+      counters[target.id] = previous;
+      return;
+    }
+    const step = applyProbe(previous, result.up, settings.thresholds, now);
     counters[target.id] = step.state;
     if (step.transition) changes.push({ target, transition: step.transition, state: step.state, result });
   });

@@ -1,7 +1,6 @@
 import { EventBridgeClient, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import type { MonitorDeps, MonitorSettings } from '../../../functions/health/monitor.js';
 import type { MonitorStore } from '../../../functions/health/monitor-store.js';
-import type { ProbeResult } from '../../../functions/health/sip/probe.js';
 import type { MonitoredTarget } from '../../../functions/health/tick.js';
 import { eventBridgePublisher } from '../../../functions/shared/publisher.js';
 import type { VirtualClock } from './virtual-clock.js';
@@ -25,13 +24,19 @@ export const SETTINGS: MonitorSettings = {
   lag: { replicationExclusionMs: 200, circuitBreakerMs: 300 },
 };
 
-/** The tick a virtual time falls on (the grid starts at T0 when the first invocation creates the lease). */
-export const tickAt = (now: number) => Math.round((now - T0) / SETTINGS.intervalMs);
+/**
+ * The tick a virtual time falls in (the grid starts at T0 when the first invocation creates the lease);
+ * a suspect round between two slots belongs to the earlier one.
+ */
+export const tickAt = (now: number) => Math.floor((now - T0) / SETTINGS.intervalMs);
 
 export interface ProbeCall {
   readonly invocation: string;
   readonly target: string;
   readonly tick: number;
+  /** Virtual ms since T0 the probe started (a suspect round falls between two ticks). */
+  readonly at: number;
+  readonly timeoutMs: number;
 }
 
 /**
@@ -44,11 +49,11 @@ export function scriptedProbe(
   calls: ProbeCall[],
   script: (target: string, tick: number) => boolean,
   crashAt?: number,
-): (target: MonitoredTarget) => Promise<ProbeResult> {
-  return async (target) => {
+): MonitorDeps['probe'] {
+  return async (target, timeoutMs) => {
     const tick = tickAt(clock.now());
     if (tick === crashAt) throw new Error(`invocation ${invocation} crashed at tick ${tick}`);
-    calls.push({ invocation, target: target.id, tick });
+    calls.push({ invocation, target: target.id, tick, at: clock.now() - T0, timeoutMs });
     const up = script(target.id, tick);
     return up ? { up, status: 200, reason: 'ok', rttMs: 1 } : { up, status: 503, reason: 'status', rttMs: 1 };
   };

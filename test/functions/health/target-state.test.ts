@@ -4,6 +4,7 @@ import {
   applyProbe,
   INITIAL_TARGET_STATE,
   isRegionSipHealthy,
+  isSuspect,
   regionSipVerdict,
   type TargetHealth,
   type TargetState,
@@ -198,6 +199,33 @@ describe('applyProbe', () => {
         },
       ),
     );
+  });
+});
+
+describe('isSuspect', () => {
+  it.each([
+    ['an UP target after one failed probe', [true, true, true, false], DEFAULTS, true],
+    ['an UNKNOWN target after one failed probe', [false], DEFAULTS, true],
+    [
+      'an UP target after two of three failures (threshold 3)',
+      [true, true, true, false, false],
+      { failureThreshold: 3, recoveryThreshold: 3 },
+      true,
+    ],
+    ['a target that answered well again', [true, true, true, false, true], DEFAULTS, false],
+    ['a target that reached the threshold (DOWN)', [true, true, true, false, false], DEFAULTS, false],
+    ['a DOWN target that failed again after a good answer', [false, false, true, false], DEFAULTS, false],
+    ['a healthy target', [true, true, true], DEFAULTS, false],
+    [
+      'no target suspect at threshold 1 (its first failure is DOWN)',
+      [true, false],
+      { failureThreshold: 1, recoveryThreshold: 1 },
+      false,
+    ],
+  ] as const)('is %s: %s', (_name, results, thresholds, expected) => {
+    const { state } = feed(results, thresholds);
+
+    expect(isSuspect(state, thresholds)).toBe(expected);
   });
 });
 

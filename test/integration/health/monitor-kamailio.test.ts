@@ -6,7 +6,14 @@ import { memoryMonitorStore } from '../../../functions/health/monitor-store.js';
 import { probeSip } from '../../../functions/health/sip/probe.js';
 import type { MonitoredTarget } from '../../../functions/health/tick.js';
 import { type KamailioProxy, type ReplyMode, startKamailio } from '../../../local/kamailio/kamailio.js';
-import { eventTick, monitorDeps, sentEvents, T0, tickAt } from '../../functions/health/monitor-fixtures.js';
+import {
+  eventTick,
+  monitorDeps,
+  SETTINGS,
+  sentEvents,
+  T0,
+  tickAt,
+} from '../../functions/health/monitor-fixtures.js';
 import { VirtualClock } from '../../functions/health/virtual-clock.js';
 
 const eb = mockClient(EventBridgeClient);
@@ -85,6 +92,58 @@ describe('the monitor against Kamailio', () => {
       [12, 'udp', 'UP'],
       [12, 'tcp', 'UP'],
     ]);
+  });
+
+  it('with suspect probing, ignores a single 503 and goes DOWN at the suspect probe after a second 503 or silence', async () => {
+    // Prepare: what the us-east-1 edge answers at each probe time (ms since T0); 200 at any other time.
+    const script = new Map<number, ReplyMode>([
+      [3000, 503],
+      [6000, 503],
+      [6200, 503],
+      [11_000, 'silent'],
+      [11_200, 'silent'],
+    ]);
+    const clock = new VirtualClock(T0);
+    const replies = new Map<number, Promise<void>>();
+    const replyAt = (at: number) => {
+      if (!replies.has(at)) replies.set(at, east.setReply(script.get(at) ?? 200));
+      return replies.get(at);
+    };
+    const probe = async (target: MonitoredTarget, timeoutMs: number) => {
+      if (target.region === 'us-east-1') await replyAt(clock.now() - T0);
+      return probeSip(target, { probeTimeoutMs: timeoutMs });
+    };
+    const deps = {
+      ...monitorDeps(clock, memoryMonitorStore(), 'a', T0 + 17_000, probe),
+      targets: targets(),
+      settings: { ...SETTINGS, suspectIntervalMs: 200, suspectTimeoutMs: 150 },
+    };
+
+    // Act
+    const run = await clock.task(() => runMonitor(deps));
+
+    // Assess: both us-east-1 targets (UDP and TCP) change at the same probes.
+    expect(run.ticks).toEqual(Array.from({ length: 16 }, (_, n) => n));
+    const events = sentEvents(eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input));
+    const transitions = events
+      .filter((e) => e.detailType === 'SipTargetHealthChanged' && e.detail.targetRegion === 'us-east-1')
+      .map((e) => [
+        Date.parse(e.detail.occurredAt) - T0,
+        (e.detail.target as { name: string }).name,
+        e.detail.state,
+      ]);
+    expect(transitions, east.logTail()).toEqual(
+      [
+        [2000, 'UP'],
+        [6200, 'DOWN'],
+        [9000, 'UP'],
+        [11_200, 'DOWN'],
+        [14_000, 'UP'],
+      ].flatMap(([at, state]) => [
+        [at, 'udp', state],
+        [at, 'tcp', state],
+      ]),
+    );
   });
 
   it.each(['udp', 'tcp'] as const)(
