@@ -1,10 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { conversationIdSchema } from '../shared/identifiers.js';
+import '../shared/zod-messages.js';
 
 /** Same rule as the `env` of config/schema.ts. */
+export const ENV_PATTERN = /^[a-z][a-z0-9-]{1,20}$/;
 export const envSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{1,20}$/, 'must be lower-case letters, digits and dashes');
+  .check(z.regex(ENV_PATTERN, 'must be lower-case letters, digits and dashes'));
 
 /** Nesting allowed inside free-form CRM objects: deep enough for real records, bounded for safe recursion. */
 export const MAX_JSON_DEPTH = 8;
@@ -44,34 +46,38 @@ function isPlainPrototype(proto: unknown): boolean {
 
 const fieldName = z
   .string()
-  .min(1, 'field names must not be empty')
-  .max(128, 'field names must be at most 128 characters');
+  .check(
+    z.minLength(1, 'field names must not be empty'),
+    z.maxLength(128, 'field names must be at most 128 characters'),
+  );
 
 /** A free-form JSON object (CRM contact or case fields), bounded in depth. */
-export const jsonObjectSchema = z.record(fieldName, z.unknown()).superRefine((obj, ctx) => {
-  const problem = jsonProblem(obj, MAX_JSON_DEPTH);
-  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-});
+export const jsonObjectSchema = z.record(fieldName, z.unknown()).check(
+  z.superRefine((obj, ctx) => {
+    const problem = jsonProblem(obj, MAX_JSON_DEPTH);
+    if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  }),
+);
 
 export const ivrSelectionSchema = z.strictObject({
-  menu: z.string().min(1).max(128),
-  choice: z.string().min(1).max(256),
+  menu: z.string().check(z.minLength(1), z.maxLength(128)),
+  choice: z.string().check(z.minLength(1), z.maxLength(256)),
   /** When the caller chose (ISO-8601); reconstruction fills it from the event. */
-  at: z.iso.datetime({ offset: true }).optional(),
+  at: z.optional(z.iso.datetime({ offset: true })),
 });
 
 export const queuePositionSchema = z.strictObject({
-  queue: z.string().min(1).max(256),
-  position: z.number().int().min(0),
-  estimatedWaitSeconds: z.number().min(0).optional(),
+  queue: z.string().check(z.minLength(1), z.maxLength(256)),
+  position: z.int().check(z.minimum(0)),
+  estimatedWaitSeconds: z.optional(z.number().check(z.minimum(0))),
 });
 
 /** Participant-data style attributes: flat scalars, as the platform's flows can read them. */
-export const attributeValueSchema = z.union([z.string().max(4096), z.number(), z.boolean()]);
+export const attributeValueSchema = z.union([z.string().check(z.maxLength(4096)), z.number(), z.boolean()]);
 
 export const crmDataSchema = z.strictObject({
-  contact: jsonObjectSchema.optional(),
-  case: jsonObjectSchema.optional(),
+  contact: z.optional(jsonObjectSchema),
+  case: z.optional(jsonObjectSchema),
 });
 
 /**
@@ -80,10 +86,10 @@ export const crmDataSchema = z.strictObject({
  */
 export const interactionContextSchema = z.strictObject({
   conversationId: conversationIdSchema,
-  ivrSelections: z.array(ivrSelectionSchema).max(200).default([]),
-  crm: crmDataSchema.default({}),
-  queuePosition: queuePositionSchema.nullable().default(null),
-  attributes: z.record(fieldName, attributeValueSchema).default({}),
+  ivrSelections: z._default(z.array(ivrSelectionSchema).check(z.maxLength(200)), []),
+  crm: z._default(crmDataSchema, {}),
+  queuePosition: z._default(z.nullable(queuePositionSchema), null),
+  attributes: z._default(z.record(fieldName, attributeValueSchema), {}),
 });
 
 export type InteractionContext = z.output<typeof interactionContextSchema>;
@@ -123,7 +129,7 @@ function formatPath(path: readonly PropertyKey[]): string {
  * One line per zod issue, each naming the field (`data.position: Too small ...`), for 400 answers.
  * Only paths and zod's own messages appear: never the offending values.
  */
-export function describeIssues(error: z.ZodError): string[] {
+export function describeIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => {
     // A bad record key: zod nests the key schema's own message, which says what is wrong with it.
     const message =

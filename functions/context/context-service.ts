@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../shared/zod-messages.js';
 import type { ContextConfig } from '../../config/schema.js';
 import { Conflict, PayloadTooLarge } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -33,8 +34,8 @@ export interface ContextServiceDeps {
 }
 
 /** `POST /contexts`: the context, plus the version the caller last saw (optimistic locking). */
-export const saveContextRequestSchema = interactionContextSchema.extend({
-  expectedVersion: z.number().int().min(0).max(0xffff_ffff).optional(),
+export const saveContextRequestSchema = z.extend(interactionContextSchema, {
+  expectedVersion: z.optional(z.int().check(z.minimum(0), z.maximum(0xffff_ffff))),
 });
 export type SaveContextRequest = z.output<typeof saveContextRequestSchema>;
 

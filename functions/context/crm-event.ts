@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../shared/zod-messages.js';
 import { conversationIdSchema } from '../shared/identifiers.js';
 import { crmEventKeys, expiresAtFor, isLive } from '../shared/keys.js';
 import {
@@ -17,16 +18,28 @@ const MAX_OCCURRED_MS = Date.UTC(10000, 0, 1) - 1;
  * (`2025-06-15T12:00:00.000Z`). Normalised times sort as text in time order, which the CrmEvents
  * sort key relies on; digits beyond the millisecond are dropped (ties then fall to the event id).
  */
-export const occurredAtSchema = z.iso
-  .datetime({ offset: true, error: 'must be an ISO-8601 date-time with a zone, e.g. 2025-06-15T12:00:00Z' })
-  .transform((s) => Date.parse(s))
-  .refine((ms) => ms >= MIN_OCCURRED_MS && ms <= MAX_OCCURRED_MS, 'must be between 1970 and 9999 (UTC)')
-  .transform((ms) => new Date(ms).toISOString());
+export const occurredAtSchema = z.pipe(
+  z
+    .pipe(
+      z.iso.datetime({
+        offset: true,
+        error: 'must be an ISO-8601 date-time with a zone, e.g. 2025-06-15T12:00:00Z',
+      }),
+      z.transform((s: string) => Date.parse(s)),
+    )
+    .check(
+      z.refine(
+        (ms: number) => ms >= MIN_OCCURRED_MS && ms <= MAX_OCCURRED_MS,
+        'must be between 1970 and 9999 (UTC)',
+      ),
+    ),
+  z.transform((ms: number) => new Date(ms).toISOString()),
+);
 
 /** The CRM's own id of an event (not one of our UUID event ids): the idempotency key of the webhook. */
 export const crmEventIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  .check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'));
 
 const envelope = {
   eventId: crmEventIdSchema,
@@ -57,13 +70,13 @@ export const crmEventSchema = z.discriminatedUnion('type', [
   z.strictObject({
     ...envelope,
     type: z.literal('ivr.selection'),
-    data: ivrSelectionSchema.omit({ at: true }),
+    data: z.omit(ivrSelectionSchema, { at: true }),
   }),
   z.strictObject({ ...envelope, type: z.literal('queue.position'), data: queuePositionSchema }),
   z.strictObject({
     ...envelope,
     type: z.literal('attributes.set'),
-    data: z.record(z.string().min(1).max(128), attributeValueSchema.nullable()),
+    data: z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.nullable(attributeValueSchema)),
   }),
 ]);
 

@@ -1,6 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseApiKeys } from '../shared/api-keys.js';
-import { dynamoDocClientFor, eventBridgeClientFor, secretsManagerClientFor } from '../shared/clients.js';
+import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
+import { eventBridgeClientFor } from '../shared/clients/eventbridge.js';
+import { secretsManagerClientFor } from '../shared/clients/secrets-manager.js';
 import { observability } from '../shared/logger.js';
 import { secretNames } from '../shared/names.js';
 import { type EventPublisher, eventBridgePublisher } from '../shared/publisher.js';

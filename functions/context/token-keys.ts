@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 const HKDF_SALT = 'cc-continuity/transfer-context-token';
 /** Secrets shorter than this cannot give AES-256 its strength. */
 export const MIN_SECRET_BYTES = 32;
+const MAX_CACHED_ENV_TAGS = 16;
 
 function derive(secret: Uint8Array, purpose: string, bytes: number): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, HKDF_SALT, `v1/${purpose}`, bytes));
@@ -21,6 +22,8 @@ export class TokenKey {
   readonly #mac: Buffer;
   readonly #enc: Buffer;
   readonly #envTag: Buffer;
+  /** Tags already computed: a verifier serves one environment, so this saves an HMAC per token. */
+  readonly #envTags = new Map<string, number>();
 
   constructor(secret: string | Uint8Array) {
     const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
@@ -54,7 +57,14 @@ export class TokenKey {
 
   /** One keyed byte that names the environment without revealing it (diagnostics only, not security). */
   envTag(env: string): number {
-    return createHmac('sha256', this.#envTag).update(env, 'utf8').digest()[0] ?? 0;
+    let tag = this.#envTags.get(env);
+    if (tag === undefined) {
+      tag = createHmac('sha256', this.#envTag).update(env, 'utf8').digest()[0] ?? 0;
+      // Bounded whatever the callers pass: environments are few, and a full map just starts over.
+      if (this.#envTags.size >= MAX_CACHED_ENV_TAGS) this.#envTags.clear();
+      this.#envTags.set(env, tag);
+    }
+    return tag;
   }
 
   toJSON(): { id: number } {

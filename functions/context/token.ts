@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../shared/zod-messages.js';
 import { conversationIdSchema, regionSchema } from '../shared/identifiers.js';
-import { envSchema } from './context-schema.js';
+import { ENV_PATTERN, envSchema } from './context-schema.js';
 import type { TokenKey, TokenKeyring } from './token-keys.js';
 
 /**
@@ -60,7 +61,7 @@ export const MAX_TOKEN_CHARS = 164;
 /** Tolerated clock difference between the issuing region and the verifying one. */
 export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 60;
 
-const u32 = z.number().int().min(0).max(0xffff_ffff);
+const u32 = z.int().check(z.minimum(0), z.maximum(0xffff_ffff));
 
 export const tokenClaimsSchema = z
   .strictObject({
@@ -74,7 +75,9 @@ export const tokenClaimsSchema = z
     /** Epoch seconds; the token is expired from this second on (`now >= expiresAt`). */
     expiresAt: u32,
   })
-  .refine((c) => c.expiresAt > c.issuedAt, { path: ['expiresAt'], message: 'must be after issuedAt' });
+  .check(
+    z.refine((c) => c.expiresAt > c.issuedAt, { path: ['expiresAt'], message: 'must be after issuedAt' }),
+  );
 
 export type TokenClaims = z.output<typeof tokenClaimsSchema>;
 
@@ -165,16 +168,25 @@ function decodePayload(p: Buffer, env: string, version: number): TokenClaims | n
   const region = r.takeShort(padded ? REGION_WIDTH : undefined);
   const numbers = r.take(12);
   if (!conversation || !region || !numbers || !r.done()) return null;
-  const parsed = tokenClaimsSchema.safeParse({
+  const claims: TokenClaims = {
     env,
     conversationId: flags === FLAG_UUID ? uuidFromBytes(conversation) : conversation.toString('latin1'),
     originRegion: region.toString('latin1'),
     contextVersion: numbers.readUInt32BE(0),
     issuedAt: numbers.readUInt32BE(4),
     expiresAt: numbers.readUInt32BE(8),
-  });
+  };
+  // The rules of tokenClaimsSchema that the layout does not already enforce (the caller checked env;
+  // the numbers are u32 by construction), without building the strict object again on every request.
+  if (
+    !conversationIdSchema.safeParse(claims.conversationId).success ||
+    !regionSchema.safeParse(claims.originRegion).success ||
+    claims.expiresAt <= claims.issuedAt
+  ) {
+    return null;
+  }
   // Only one byte string encodes given claims (a UUID is always packed, padding is zero): re-encode to be sure.
-  return parsed.success && encodePayload(parsed.data, version).equals(p) ? parsed.data : null;
+  return encodePayload(claims, version).equals(p) ? claims : null;
 }
 
 function header(key: TokenKey, env: string): Buffer {
@@ -230,7 +242,12 @@ function decodeCanonical(token: string): Buffer | null {
 export function verifyToken(token: unknown, keys: TokenKeyring, options: VerifyOptions): TokenVerification {
   const { env, nowMs } = options;
   const skew = options.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS;
-  if (!Number.isFinite(nowMs) || !Number.isFinite(skew) || !envSchema.safeParse(env).success) {
+  if (
+    !Number.isFinite(nowMs) ||
+    !Number.isFinite(skew) ||
+    typeof env !== 'string' ||
+    !ENV_PATTERN.test(env)
+  ) {
     throw new TypeError('verifyToken needs a valid env, a finite nowMs and a finite maxClockSkewSeconds');
   }
   const bytes = typeof token === 'string' ? decodeCanonical(token) : null;

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   BadRequest,
   invalidInput,
@@ -183,7 +183,7 @@ export function httpMiddlewares(options: HttpChainOptions): MiddlewareObj<HttpEv
  * `omitted` saying how many more there were (see {@link invalidInput}), so a hostile body cannot make
  * the answer larger than itself.
  */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+export function parseBody<S extends z.ZodMiniType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
   if (!result.success) {
     throw invalidInput(describeZodIssues(result.error, 'body'), 'invalid_body');
@@ -191,7 +191,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   return result.data;
 }
 
-type BodyOf<S> = S extends z.ZodType ? z.output<S> : unknown;
+type BodyOf<S> = S extends z.ZodMiniType ? z.output<S> : unknown;
 
 /**
  * A complete HTTP handler: the chain of {@link httpMiddlewares} around `fn`, with the body validated by
@@ -202,7 +202,7 @@ type BodyOf<S> = S extends z.ZodType ? z.output<S> : unknown;
  *   logger, metrics, body: createContextSchema, maxBodyBytes: config.settings.context.maxContextBytes,
  * });
  */
-export function httpHandler<S extends z.ZodType | undefined = undefined>(
+export function httpHandler<S extends z.ZodMiniType | undefined = undefined>(
   fn: (request: HttpRequest<BodyOf<S>>, context: Context) => Promise<HttpResult>,
   options: HttpChainOptions & { readonly body?: S },
 ): MiddyfiedHandler<HttpEvent, HttpResult> {

@@ -3,7 +3,8 @@ import {
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.js';
 import { type Logger, type Metrics, MetricUnit } from './logger.js';
 
 /**
@@ -19,6 +20,20 @@ import { type Logger, type Metrics, MetricUnit } from './logger.js';
  *   {@link SECRET_FALLBACK_METRIC} metric, alarmed). A container that never had a good value uses the
  *   version the rotation replaced (`AWSPREVIOUS`); only when that is unusable too does it fail.
  * - Values never appear in errors or logs: errors name the secret and what is wrong with its shape.
+ *
+ * Why not Powertools Parameters (`SecretsProvider` with `maxAge` and `transform: 'json'`): it gives the
+ * TTL and does not cache a failed read, but not the other two guarantees above
+ * (its reference: docs.aws.amazon.com/powertools/typescript/2.27.0/api/functions/_aws-lambda-powertools_parameters.secrets.getSecret.html;
+ * the behaviour below is `BaseProvider.get` and `transformValue` in packages/parameters/src/base of
+ * github.com/aws-powertools/powertools-lambda-typescript):
+ * - no last good value: once `maxAge` has passed, `get` fetches again and any failure throws
+ *   `GetParameterError`; the expired value is not served. A value that fetches but is unusable (a key too
+ *   short, a typo in a scope) is cached and returned like any other: there is no parser whose refusal
+ *   keeps the previous value, no bounded wait, and no `AWSPREVIOUS` stand-in for a fresh container.
+ * - values can reach errors: with `transform: 'json'` a value that is not JSON throws
+ *   `TransformParameterError` carrying `JSON.parse`'s message, and Node's quotes the text it failed on
+ *   (`Unexpected token 's', "s3cr3t..." is not valid JSON`).
+ * Wrapping it to add both would leave only our TTL map replaced, for one more package in every bundle.
  */
 
 /** @default TTL of a cached secret value. */
@@ -97,12 +112,20 @@ export interface SecretsReader {
  * The form CloudFormation generates at first deployment, `{"current": "<random>"}` (optionally with
  * `"next"` / `"previous"`), is read as the same list, so a fresh stack works before anyone rotates.
  */
-const keyText = z.string().min(1).max(4096);
+const keyText = z.string().check(z.minLength(1), z.maxLength(4096));
 const keyListSchema = z.union([
-  z.object({ keys: z.array(keyText).min(1).max(4) }).transform((s) => s.keys),
-  z
-    .object({ current: keyText, next: keyText.optional(), previous: keyText.optional() })
-    .transform((s) => [s.current, ...(s.next ? [s.next] : []), ...(s.previous ? [s.previous] : [])]),
+  z.pipe(
+    z.object({ keys: z.array(keyText).check(z.minLength(1), z.maxLength(4)) }),
+    z.transform((s: { keys: string[] }) => s.keys),
+  ),
+  z.pipe(
+    z.object({ current: keyText, next: z.optional(keyText), previous: z.optional(keyText) }),
+    z.transform((s: { current: string; next?: string | undefined; previous?: string | undefined }) => [
+      s.current,
+      ...(s.next ? [s.next] : []),
+      ...(s.previous ? [s.previous] : []),
+    ]),
+  ),
 ]);
 
 /** The key list in a secret's text, or null when the text is not one of the two forms. */

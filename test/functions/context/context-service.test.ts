@@ -148,6 +148,107 @@ describe('fetchContext', () => {
     expect(warnings).toEqual(['could not publish ContextReconstructed']);
   });
 
+  describe('the CRM events of a token older than the context TTL', () => {
+    const event: CrmEvent = {
+      eventId: 'e1',
+      conversationId: 'conv-1',
+      occurredAt: new Date(NOW).toISOString(),
+      type: 'queue.position',
+      data: { queue: 'q', position: 2 },
+    };
+    const late = NOW + (settings.contextTtlSeconds + 1) * 1000;
+
+    /** A CRM store whose reads are counted and whose answer the test releases. */
+    function gatedCrm(answer: () => Promise<CrmEvent[]>) {
+      const gate: { calls: number; release: () => void } = { calls: 0, release: () => undefined };
+      const opened = new Promise<void>((resolve) => {
+        gate.release = resolve;
+      });
+      const store: CrmEventStore = {
+        accept: async () => 'accepted',
+        list: async () => {
+          gate.calls++;
+          await opened;
+          return { events: await answer(), invalid: 0, truncated: false };
+        },
+      };
+      return { gate, store };
+    }
+
+    it("reads them while this region's replica is still answering", async () => {
+      // Prepare: the replica answers only once the CRM read has started.
+      const { gate, store } = gatedCrm(async () => [event]);
+      const { d, local, publisher } = deps({ crm: store });
+      const { token } = await saveContext(context, d, NOW);
+      const get = local.get.bind(local);
+      let crmStartedFirst = false;
+      local.get = async (id, nowMs) => {
+        await Promise.resolve();
+        crmStartedFirst = gate.calls === 1;
+        gate.release();
+        return get(id, nowMs);
+      };
+
+      // Act
+      const got = await fetchContext(token, d, late);
+
+      // Assess
+      expect(crmStartedFirst).toBe(true);
+      expect(got).toMatchObject({ source: 'crm', partial: true });
+      expect(publisher.published).toHaveLength(1);
+    });
+
+    it('still prefers a later save of the context this region holds, and publishes nothing', async () => {
+      // Prepare: the token names version 1; version 2 was saved later and is live.
+      const { gate, store } = gatedCrm(async () => [event]);
+      const { d, publisher } = deps({ crm: store });
+      const { token } = await saveContext(context, d, NOW);
+      await saveContext({ ...context, attributes: { a: 'b' } }, d, late - 1000);
+      gate.release();
+
+      // Act
+      const got = await fetchContext(token, d, late);
+
+      // Assess
+      expect(got).toMatchObject({ source: 'cache', partial: false, version: 2 });
+      expect(publisher.published).toEqual([]);
+    });
+
+    it('ignores a failed early read when the replica had the context', async () => {
+      const { gate, store } = gatedCrm(() => Promise.reject(new Error('throttled')));
+      const { d, warnings } = deps({ crm: store });
+      const { token } = await saveContext(context, d, NOW);
+      await saveContext(context, d, late - 1000);
+      gate.release();
+
+      await expect(fetchContext(token, d, late)).resolves.toMatchObject({ source: 'cache', version: 2 });
+      expect(gate.calls).toBe(1);
+      expect(warnings).toEqual([]);
+    });
+
+    it('reports a failed early read when the context had to be rebuilt', async () => {
+      const { gate, store } = gatedCrm(() => Promise.reject(new Error('throttled')));
+      const { d, warnings } = deps({ crm: store });
+      const { token } = await saveContext(context, d, NOW);
+      gate.release();
+
+      await expect(fetchContext(token, d, late)).rejects.toMatchObject({
+        status: 503,
+        code: 'context_store_unavailable',
+      });
+      expect(warnings).toEqual(['CRM events read failed']);
+    });
+
+    it('does not read them for a token younger than the context TTL whose context is here', async () => {
+      const { gate, store } = gatedCrm(async () => [event]);
+      const { d } = deps({ crm: store });
+      const { token } = await saveContext(context, d, NOW);
+
+      await expect(fetchContext(token, d, NOW + 1000)).resolves.toMatchObject({ source: 'cache' });
+      expect(gate.calls).toBe(0);
+    });
+  });
+
   it('rejects a token of another environment with the one 401 answer', async () => {
     const { token } = await saveContext(context, deps({ env: 'staging' }).d, NOW);
 
