@@ -202,7 +202,7 @@ function keepInstructions(d: Deployment): string {
     '',
     'The local deployment stays up (--keep). Ctrl-C stops it and everything it started.',
     `  DNS:           dig @${d.dns.host} -p ${d.dns.port} sip.${zone} +short     (and api.${zone})`,
-    `  status:        npx cc-continuity status --env ${d.config.env} --endpoint ${d.world.region(a ?? '').endpoint}`,
+    `  status:        npx cc-continuity status --env ${d.config.env} --endpoint ${d.world.region(a ?? '').endpoint} --cloudwatch-endpoint ${d.cloudWatch.endpoint}`,
     ...d.regions.flatMap((r) => [
       `  ${r.region}: health  curl -sk ${r.health.url}`,
       `  ${r.region}: API     curl -s -H 'authorization: Bearer ${d.apiKey}' ${r.api.url}contexts/<token>`,
