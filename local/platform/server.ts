@@ -23,7 +23,7 @@ import {
  * org's API host, as on the platform; another org's token, an expired or a revoked one gets 401.
  *
  * Hosts are emulated by path: `baseUrl(host)` is `<endpoint>/<host>`, so callers keep using real host
- * names through the `PlatformHttp` port and no DNS is needed. Faults (status, count, Retry-After) can be
+ * names through the `PlatformHttp` port and no DNS is needed. Faults (status, count, Retry-After, no answer) can be
  * injected per org on the token route or on every API route; every request is counted.
  */
 
@@ -45,6 +45,8 @@ export interface Fault {
   readonly body?: unknown;
   /** Only requests to this path (e.g. AGGREGATES_PATH) get the fault. @default every path of the route */
   readonly path?: string;
+  /** No answer at all (a hung platform): the caller's timeout must end the request. @default false */
+  readonly hang?: boolean;
 }
 
 export { AGGREGATES_PATH, type LocalQueueMember, type LocalQueueState, OBSERVATIONS_PATH } from './queues.js';
@@ -125,13 +127,15 @@ export async function startLocalPlatform(options: {
     f.left--;
     return f.fault;
   };
-  const sendFault = (res: ServerResponse, fault: Fault) =>
+  const sendFault = (res: ServerResponse, fault: Fault) => {
+    if (fault.hang) return; // the socket stays open until the caller gives up or close() ends it
     reply(
       res,
       fault.status,
       fault.body ?? { status: fault.status, message: 'injected fault' },
       fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter },
     );
+  };
 
   const onToken = (req: IncomingMessage, res: ServerResponse, org: OrgState, body: string) => {
     org.tokenRequests++;

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { CredentialsSource } from '../../../functions/oauth/credentials.js';
 import { type LeaseStore, memoryLeaseStore } from '../../../functions/oauth/lease.js';
 import { type PlatformClient, platformClient } from '../../../functions/oauth/platform-client.js';
-import type { OrgConfig, RefresherDeps } from '../../../functions/oauth/refresher.js';
+import {
+  type OrgConfig,
+  type RefresherDeps,
+  type RefreshOutcome,
+  refreshOrgs,
+} from '../../../functions/oauth/refresher.js';
 import { platformHosts } from '../../../functions/oauth/regions.js';
 import { cipherKeysParser, secretTokenCipher } from '../../../functions/oauth/token-cipher.js';
 import { storedTokenSource } from '../../../functions/oauth/token-source.js';
@@ -14,8 +19,9 @@ import { type LocalPlatform, startLocalPlatform } from '../../../local/platform/
 /**
  * The oauth area on loopback: the local platform (two orgs, one per platform region), one token-key
  * list both regions read (the replicated secret), a test clock, and capture of everything that could leak a
- * secret: stdout/stderr (the real Powertools logger with its redacting replacer), published events and
- * metric counts. `leaks()` lists every captured line holding a token, a client secret or a Basic header.
+ * secret: stdout/stderr (the real Powertools logger with its redacting replacer), published events,
+ * metric counts, every response and thrown error of a harness client and every outcome of `refresh`.
+ * `leaks()` lists every captured line holding a token, a client secret or a Basic/Bearer credential.
  */
 
 export const A = 'us-east-1';
@@ -75,7 +81,10 @@ export interface Harness {
   readonly metricCounts: { name: string; org: string }[];
   readonly output: { readonly lines: string[] };
   deps(region: string, holderId: string, parts?: Partial<RefresherDeps>): RefresherDeps;
+  /** A platformClient whose every response and thrown error is kept for `leaks()`. */
   client(org: OrgConfig, region: string, parts?: Partial<RefresherDeps>): PlatformClient;
+  /** `refreshOrgs`, its outcomes kept for `leaks()`. */
+  refresh(deps: RefresherDeps, nowMs: number): Promise<RefreshOutcome[]>;
   /** Captured lines and events that contain a token, a client secret or a Basic/Bearer credential. */
   leaks(): string[];
   stop(): Promise<void>;
@@ -114,6 +123,25 @@ export async function startHarness(
   const leases = options.leases ?? memoryLeaseStore();
   const publisher = memoryPublisher();
   const metricCounts: { name: string; org: string }[] = [];
+  /** Responses, thrown errors and refresh outcomes, as text, for `leaks()`. */
+  const returned: string[] = [];
+  const keep = (value: unknown) => {
+    if (value instanceof Error) {
+      returned.push(String(value), value.stack ?? '', JSON.stringify({ ...value }));
+    } else if (
+      value instanceof Response ||
+      (typeof value === 'object' && value !== null && 'headers' in value)
+    ) {
+      const r = value as { status: number; headers: Headers; body: unknown };
+      const headers: string[] = [];
+      r.headers.forEach((v, k) => {
+        headers.push(`${k}: ${v}`);
+      });
+      returned.push(JSON.stringify({ status: r.status, headers, body: r.body }));
+    } else {
+      returned.push(JSON.stringify(value));
+    }
+  };
   const credentials: CredentialsSource = {
     get: async (name) => {
       const s = secrets[name];
@@ -157,7 +185,7 @@ export async function startHarness(
     deps,
     client: (org, region, parts = {}) => {
       const d = deps(region, `client-${region}-${randomBytes(4).toString('hex')}`, parts);
-      return platformClient(org, {
+      const client = platformClient(org, {
         tokens: storedTokenSource(org, d, { sleep: tick, now: () => clock.t }),
         http: d.http,
         publisher,
@@ -168,11 +196,35 @@ export async function startHarness(
         sleep: tick,
         random: () => 0.5,
       });
+      return {
+        org: client.org,
+        request: (...args) =>
+          client.request(...args).then(
+            (response) => {
+              keep(response);
+              return response;
+            },
+            (error: unknown) => {
+              keep(error);
+              throw error;
+            },
+          ),
+      };
+    },
+    refresh: async (d, nowMs) => {
+      const outcomes = await refreshOrgs(d, nowMs);
+      keep(outcomes);
+      return outcomes;
     },
     leaks: () => {
       const secretValues = Object.values(secrets).map((s) => s.clientSecret);
       const needles = [...platform.issuedTokens(), ...secretValues];
-      const haystack = [...output.lines, ...publisher.published.map((e) => JSON.stringify(e))];
+      const haystack = [
+        ...output.lines,
+        ...publisher.published.map((e) => JSON.stringify(e)),
+        ...metricCounts.map((m) => JSON.stringify(m)),
+        ...returned,
+      ];
       return haystack.filter(
         (line) => needles.some((n) => line.includes(n)) || /\b(Basic|Bearer) [A-Za-z0-9+/=_-]{8,}/.test(line),
       );

@@ -3,7 +3,7 @@ import {
   PlatformRequestError,
   PlatformTokenUnavailableError,
 } from '../../../functions/oauth/platform-client.js';
-import { METRIC, refreshOrgs } from '../../../functions/oauth/refresher.js';
+import { METRIC } from '../../../functions/oauth/refresher.js';
 import { memoryTokenStore } from '../../../functions/oauth/token-store.js';
 import { OBSERVATIONS_PATH } from '../../../local/platform/server.js';
 import { A, B, EAST, type Harness, startHarness, WEST } from './harness.js';
@@ -24,7 +24,8 @@ describe('platformClient against the local platform', () => {
     await h.stop();
   });
   afterAll(() => {
-    // Redaction across every test of this file: logs (stdout/stderr) and every published event.
+    // Redaction across every test of this file: logs (stdout/stderr), published events, metric counts,
+    // every response and thrown error of the clients and every refresh outcome.
     expect(leaksSeen).toEqual([]);
   });
 
@@ -47,7 +48,7 @@ describe('platformClient against the local platform', () => {
 
   it('refuses a token of the wrong scope without sending it, replaces it and succeeds', async () => {
     // Prepare: west's item holds a token issued for east (a refresher with a stale regionHost wrote it)
-    await refreshOrgs(h.deps(A, 'seed'), h.clock.t);
+    await h.refresh(h.deps(A, 'seed'), h.clock.t);
     const eastItem = await h.deps(A, 'x').store.read('east');
     const westItem = await h.deps(A, 'x').store.read('west');
     const cipher = h.deps(A, 'x').cipher;
@@ -139,12 +140,12 @@ describe('platformClient against the local platform', () => {
     h.platform.failTokens('east', { status: 500, times: 2 });
     const deps = h.deps(A, 'refresher-a');
     // Act
-    const first = await refreshOrgs(deps, h.clock.t);
-    const tooEarly = await refreshOrgs(deps, h.clock.t + 500);
+    const first = await h.refresh(deps, h.clock.t);
+    const tooEarly = await h.refresh(deps, h.clock.t + 500);
     h.clock.t += 60_000;
-    const second = await refreshOrgs(deps, h.clock.t);
+    const second = await h.refresh(deps, h.clock.t);
     h.clock.t += 60_000;
-    const third = await refreshOrgs(deps, h.clock.t);
+    const third = await h.refresh(deps, h.clock.t);
     const response = await h.client(EAST, A).request('POST', OBSERVATIONS_PATH, QUERY);
     // Assess
     expect(first.find((o) => o.org === 'east')?.result).toBe('failed');
@@ -170,13 +171,13 @@ describe('platformClient against the local platform', () => {
     );
     for (let i = 0; i < 5; i++) {
       h.clock.t += 60_000;
-      await refreshOrgs(deps, h.clock.t);
+      await h.refresh(deps, h.clock.t);
     }
     const requestsWhileRejected = h.platform.tokenRequests('east');
     h.platform.failTokens('east', null);
     (h.secrets['platform/east'] as { versionId: string }).versionId = 'v2';
     h.clock.t += 60_000;
-    const afterRotation = await refreshOrgs(deps, h.clock.t);
+    const afterRotation = await h.refresh(deps, h.clock.t);
     // Assess
     expect(calls).toEqual(Array(20).fill(expect.any(PlatformTokenUnavailableError)));
     expect(String(calls[0])).toMatch(/no valid platform token for east/);
@@ -190,11 +191,11 @@ describe('platformClient against the local platform', () => {
   it('refreshes ahead of expiry at the configured time, not before', async () => {
     // Prepare: tokens live 3600 s, refreshAheadSeconds 600, no jitter
     const deps = h.deps(A, 'refresher-a');
-    await refreshOrgs(deps, h.clock.t);
+    await h.refresh(deps, h.clock.t);
     const issuedAt = h.clock.t;
     // Act
-    const justBefore = await refreshOrgs(deps, issuedAt + 3_000_000 - 1);
-    const atTime = await refreshOrgs(deps, issuedAt + 3_000_000);
+    const justBefore = await h.refresh(deps, issuedAt + 3_000_000 - 1);
+    const atTime = await h.refresh(deps, issuedAt + 3_000_000);
     // Assess
     expect(justBefore.map((o) => o.result)).toEqual(['fresh', 'fresh']);
     expect(atTime.map((o) => [o.org, o.result, o.due])).toEqual([
@@ -202,5 +203,95 @@ describe('platformClient against the local platform', () => {
       ['west', 'refreshed', 'expiring'],
     ]);
     expect(h.platform.tokenRequests('east')).toBe(2);
+  });
+
+  it("sends another org's token only once: the platform's 401 is reported, the token replaced, the call retried", async () => {
+    // Prepare: west's item holds east's token under west's own labels (hosts and encryption context), so
+    // the scope check cannot see it; only the platform can.
+    await h.refresh(h.deps(A, 'seed'), h.clock.t);
+    const { store, cipher } = h.deps(A, 'x');
+    const eastItem = await store.read('east');
+    const westItem = await store.read('west');
+    const eastToken = await cipher.decrypt(eastItem?.token?.ciphertext as Uint8Array, {
+      org: 'east',
+      apiHost: EAST.apiHost,
+    });
+    const planted = await cipher.encrypt(eastToken, { org: 'west', apiHost: WEST.apiHost });
+    const westToken = westItem?.token as NonNullable<NonNullable<typeof westItem>['token']>;
+    await store.write(
+      {
+        ...(westItem as NonNullable<typeof westItem>),
+        version: (westItem?.version ?? 0) + 1,
+        token: { ...westToken, ciphertext: planted, issuedAt: westToken.issuedAt - 1 },
+      },
+      westItem?.version ?? null,
+    );
+    const westApiBefore = h.platform.apiRequests('west');
+    h.clock.t += 1000;
+    // Act
+    const response = await h.client(WEST, B).request('POST', OBSERVATIONS_PATH, QUERY);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-local-org')).toBe('west');
+    expect(h.platform.apiRequests('west') - westApiBefore).toBe(2); // east's token (401), then west's
+    expect(h.platform.tokenRequests('west')).toBe(2);
+    const rejected = h.publisher.published.filter((e) => e.DetailType === 'PlatformTokenRejected');
+    expect(rejected.map((e) => JSON.parse(e.Detail ?? '{}'))).toEqual([
+      expect.objectContaining({ apiHost: WEST.apiHost, status: 401 }),
+    ]);
+  });
+
+  it('ends a request the platform never answers at its timeout and retries it within maxAttempts', async () => {
+    // Prepare
+    const client = h.client(EAST, A, { http: h.platform.http(150) });
+    await client.request('POST', OBSERVATIONS_PATH, QUERY);
+    h.platform.failApi('east', { status: 200, hang: true });
+    const sent = h.platform.apiRequests('east');
+    // Act
+    const error = await client
+      .request('POST', OBSERVATIONS_PATH, QUERY, { idempotent: true })
+      .catch((e: unknown) => e);
+    h.platform.failApi('east', { status: 200, hang: true, times: 1 });
+    const afterOneHang = await client.request('POST', OBSERVATIONS_PATH, QUERY, { idempotent: true });
+    // Assess
+    expect(error).toBeInstanceOf(PlatformRequestError);
+    expect(error).toMatchObject({ status: null });
+    expect(String(error)).toMatch(/TimeoutError \(attempt 3\)/);
+    expect(h.platform.apiRequests('east') - sent).toBe(5); // three hung sends, one hung, one answered
+    expect(afterOneHang.status).toBe(200);
+  });
+
+  it('backs off after a token endpoint that never answers, and refreshes once it answers again', async () => {
+    // Prepare
+    const deps = h.deps(A, 'refresher-a', { http: h.platform.http(150) });
+    h.platform.failTokens('east', { status: 200, hang: true, times: 1 });
+    // Act
+    const hung = await h.refresh(deps, h.clock.t);
+    const tooEarly = await h.refresh(deps, h.clock.t + 500);
+    h.clock.t += 60_000;
+    const recovered = await h.refresh(deps, h.clock.t);
+    // Assess
+    expect(hung.find((o) => o.org === 'east')).toMatchObject({ result: 'failed' });
+    expect(JSON.stringify(hung)).toMatch(/TimeoutError/);
+    expect(hung.find((o) => o.org === 'west')?.result).toBe('refreshed');
+    expect(tooEarly.find((o) => o.org === 'east')?.result).toBe('backing-off');
+    expect(recovered.find((o) => o.org === 'east')?.result).toBe('refreshed');
+    expect(h.platform.tokenRequests('east')).toBe(2);
+  });
+
+  it('refreshes ahead by refreshAheadSeconds plus its jitter, never earlier', async () => {
+    // Prepare: tokens live 3600 s, refreshAheadSeconds 600, jitter up to 60 s drawn at 0.5: 630 s ahead
+    const deps = h.deps(A, 'refresher-a', {
+      settings: { refreshAheadSeconds: 600, jitterSeconds: 60, leaseTtlMs: 30_000, backoffBaseMs: 1000 },
+      random: () => 0.5,
+    });
+    await h.refresh(deps, h.clock.t);
+    const expiresAt = h.clock.t + 3_600_000;
+    // Act
+    const justBefore = await h.refresh(deps, expiresAt - 630_000 - 1);
+    const atTime = await h.refresh(deps, expiresAt - 630_000);
+    // Assess
+    expect(justBefore.map((o) => o.result)).toEqual(['fresh', 'fresh']);
+    expect(atTime.map((o) => o.result)).toEqual(['refreshed', 'refreshed']);
   });
 });
