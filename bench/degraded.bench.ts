@@ -5,7 +5,7 @@ import { DEFAULT_REFRESH_WAIT_MS, type SecretsReader, secretsReader } from '../f
 import { type LocalWorld, startLocalWorld } from '../local/dynamo/world.js';
 import { lambdaContext, routeEvent } from '../test/functions/shared/lambda-fixtures.js';
 import { API_KEY, contextRuntimeConfig, mutableSecretsManager } from '../test/integration/context/harness.js';
-import { median, report, timeSideBySide } from './harness.js';
+import { type BenchOutput, median, report, timeSideBySide } from './harness.js';
 
 /**
  * `npm run bench degraded`: time to a good answer of `GET /contexts/{token}` (the real handler, in
@@ -59,7 +59,7 @@ function api(world: LocalWorld, region: string, clock: { now: number }, secrets:
   };
 }
 
-export async function run(): Promise<string> {
+export async function run(): Promise<BenchOutput> {
   const world = await startLocalWorld({ env: 'dev' });
   try {
     const [regionA = '', regionB = ''] = world.regions;
@@ -121,7 +121,22 @@ export async function run(): Promise<string> {
       RUNS,
     );
     const ms = (v: number[]) => `${median(v).toFixed(0)} ms`;
-    return [
+    const pair = (s: { a: number[]; b: number[] }) => ({
+      runs: s.a.length,
+      goodMedianMs: median(s.a),
+      degradedMedianMs: median(s.b),
+      degradedOverGood: median(s.b) / median(s.a),
+    });
+    const figures = {
+      badSecret: pair(secretsBad),
+      secretsManagerHung: { ...pair(secretsHung), boundMs: DEFAULT_REFRESH_WAIT_MS },
+      localReplicaHung: {
+        ...pair(replica),
+        localReadTimeoutMs: world.config.context.localReadTimeoutMs,
+        originReadTimeoutMs: world.config.context.originReadTimeoutMs,
+      },
+    };
+    const markdown = [
       report('Time to a good answer of GET /contexts/{token} when a dependency fails (interleaved)', [
         { name: 'secrets rotated, values good (cache expired)', unit: 'ms', values: secretsBad.a },
         { name: 'secrets rotated, values unusable: last good served', unit: 'ms', values: secretsBad.b },
@@ -136,6 +151,7 @@ export async function run(): Promise<string> {
         `Hung replica: ${ms(replica.b)} to a good answer from the other replica ` +
         `(local reads: 2 attempts of context.localReadTimeoutMs = ${world.config.context.localReadTimeoutMs} ms).`,
     ].join('\n');
+    return { markdown, figures };
   } finally {
     await world.stop();
   }

@@ -21,7 +21,7 @@ import { QuorumDashboard } from './quorum-dashboard.js';
  * What the quorum function does on ControlState (quorum-service.ts through control-store.ts), by item
  * family; nothing else. It never deletes: clearing an override is the operator CLI's (human credentials).
  * - GetItem: a vote (VOTE#), lag samples (LAG#), overrides (OVERRIDE#), the decision (ROTATION)
- * - Query: the votes about a region (VOTE#), the rotation history (ROTATION)
+ * - Query: the votes about a region (VOTE#); the rotation history is the operator CLI's (status, explain)
  * - PutItem: a vote, lag samples, the decision and a history item (VOTE#, LAG#, ROTATION)
  * - UpdateItem: the decision's pending announcements (ROTATION)
  */
@@ -32,7 +32,7 @@ const QUORUM_GRANTS: readonly { actions: readonly string[]; keys: readonly strin
   const rotation = controlKeys.rotation().pk;
   return [
     { actions: ['dynamodb:GetItem'], keys: [votes, lag, overrides, rotation] },
-    { actions: ['dynamodb:Query'], keys: [votes, rotation] },
+    { actions: ['dynamodb:Query'], keys: [votes] },
     { actions: ['dynamodb:PutItem'], keys: [votes, lag, rotation] },
     { actions: ['dynamodb:UpdateItem'], keys: [rotation] },
   ];

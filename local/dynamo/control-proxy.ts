@@ -53,6 +53,8 @@ export interface RegionProxy {
   partition(): void;
   heal(): void;
   setFaults(faults: RegionFaults): void;
+  /** How many `operation` requests (e.g. `GetItem`) naming `table` reached the proxy so far, faults or not. */
+  received(operation: string, table: string): number;
   close(): Promise<void>;
 }
 
@@ -80,10 +82,16 @@ export async function startRegionProxy(options: RegionProxyOptions): Promise<Reg
   const agent = new Agent({ keepAlive: true });
   let partitioned = false;
   let faults: RegionFaults = {};
+  const counts = new Map<string, number>();
+  const countKey = (operation: string, table: string) => `${operation} ${table}`;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = Buffer.concat(await req.toArray());
     const info = describeRequest(req.headers['x-amz-target'] as string | undefined, parseJson(body));
+    for (const table of info.tables) {
+      const key = countKey(info.operation, table);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
     if ((faults.latencyMs ?? 0) > 0) await sleep(faults.latencyMs);
     const throttledTables = faults.throttleTables;
     if (
@@ -162,6 +170,7 @@ export async function startRegionProxy(options: RegionProxyOptions): Promise<Reg
     setFaults(next) {
       faults = { ...next };
     },
+    received: (operation, table) => counts.get(countKey(operation, table)) ?? 0,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -41,6 +41,8 @@ export interface RegionView {
   readonly doc: DynamoDBDocumentClient;
   /** Injected latency / throttling on every request of this region. */
   setFaults(faults: RegionFaults): void;
+  /** Requests of one operation on one table this region's endpoint received (see RegionProxy). */
+  received(operation: string, table: string): number;
 }
 
 /** Two active regions and a witness on one machine. */
@@ -169,6 +171,7 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
       client,
       doc: DynamoDBDocumentClient.from(client),
       setFaults: (faults) => proxy.setFaults(faults),
+      received: (operation, table) => proxy.received(operation, table),
     });
   }
   const controlClient = makeClient(control.region, dynamo.endpoint, {

@@ -125,6 +125,30 @@ describe('fetchContext', () => {
     expect(here.peer.reads).toBe(0);
   });
 
+  it("tries the peer replica, then the CRM events, when this region's replica fails", async () => {
+    // Prepare: a token issued here; this region's replica throws, the peer's never got the context
+    const event: CrmEvent = {
+      eventId: 'e1',
+      conversationId: 'conv-1',
+      occurredAt: new Date(NOW).toISOString(),
+      type: 'queue.position',
+      data: { queue: 'q', position: 2 },
+    };
+    const { d, local, peer, warnings } = deps({ peerRegion: PEER, crm: crmStore([event]) });
+    const { token } = await saveContext(context, d, NOW);
+    local.get = async () => {
+      throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+    };
+
+    // Act
+    const got = await fetchContext(token, d, NOW + 1000);
+
+    // Assess
+    expect(peer.reads).toBe(1);
+    expect(got).toMatchObject({ source: 'crm', partial: true, conversationId: 'conv-1' });
+    expect(warnings).toEqual(['local replica read failed']);
+  });
+
   it('still answers from CRM events when ContextReconstructed cannot be published', async () => {
     // Prepare
     const event: CrmEvent = {

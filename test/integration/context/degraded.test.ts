@@ -77,17 +77,23 @@ describe('a rotated secret that cannot be used', () => {
     metric.mockRestore();
   });
 
-  it('keeps serving when Secrets Manager does not answer', async () => {
+  it('keeps serving when Secrets Manager does not answer, and counts it', async () => {
+    // Prepare
+    const metric = vi.spyOn(Metrics.prototype, 'addMetric');
     await a.save(sampleContext());
     sm.state.hang = true;
     clock.now += 61_000;
 
+    // Act
     const saved = await a.save(sampleContext()).finally(() => {
       sm.state.hang = false;
       sm.state.release();
     });
 
+    // Assess
     expect(saved.status).toBe(201);
+    expect(metric).toHaveBeenCalledWith(SECRET_FALLBACK_METRIC, 'Count', 1);
+    metric.mockRestore();
   });
 });
 
@@ -101,13 +107,16 @@ describe("this region's replica hangs", () => {
     await eventually(() => hasContext(world, regionB, conversationId, 1));
     clock.now += world.config.context.replicationBudgetMs + 60_000;
     hang();
+    const reads = () => world.region(regionB).received('GetItem', world.tables.contextCache);
+    const readsBefore = reads();
 
     // Act
     const got = await b.fetch(String(saved.body.token));
 
-    // Assess
+    // Assess: the read budget, not the SDK's default 3 attempts, before the other replica answered
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ source: 'origin', conversationId });
+    expect(reads() - readsBefore).toBe(2);
   });
 
   it("reads the peer's replica for a token this region issued", async () => {

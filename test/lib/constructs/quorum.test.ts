@@ -195,7 +195,7 @@ describe('Quorum', () => {
     expect(itemGrants(id)).toEqual([
       'dynamodb:GetItem -> LAG#* OVERRIDE#* ROTATION VOTE#*',
       'dynamodb:PutItem -> LAG#* ROTATION VOTE#*',
-      'dynamodb:Query -> ROTATION VOTE#*',
+      'dynamodb:Query -> VOTE#*',
       'dynamodb:UpdateItem -> ROTATION',
     ]);
     const table = statementsOf(id).find((s) => list(s.Action).includes('dynamodb:PutItem'));
