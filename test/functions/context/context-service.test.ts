@@ -81,6 +81,13 @@ function deps(overrides: Partial<ContextServiceDeps> = {}) {
 }
 
 const context = { conversationId: 'conv-1', ivrSelections: [], crm: {}, queuePosition: null, attributes: {} };
+const queueEvent: CrmEvent = {
+  eventId: 'e1',
+  conversationId: 'conv-1',
+  occurredAt: new Date(NOW).toISOString(),
+  type: 'queue.position',
+  data: { queue: 'q', position: 2 },
+};
 
 describe('fetchContext', () => {
   it('serves an older saved version, marked partial, when neither the origin nor CRM has anything', async () => {
@@ -127,14 +134,7 @@ describe('fetchContext', () => {
 
   it("tries the peer replica, then the CRM events, when this region's replica fails", async () => {
     // Prepare: a token issued here; this region's replica throws, the peer's never got the context
-    const event: CrmEvent = {
-      eventId: 'e1',
-      conversationId: 'conv-1',
-      occurredAt: new Date(NOW).toISOString(),
-      type: 'queue.position',
-      data: { queue: 'q', position: 2 },
-    };
-    const { d, local, peer, warnings } = deps({ peerRegion: PEER, crm: crmStore([event]) });
+    const { d, local, peer, warnings } = deps({ peerRegion: PEER, crm: crmStore([queueEvent]) });
     const { token } = await saveContext(context, d, NOW);
     local.get = async () => {
       throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
@@ -151,15 +151,8 @@ describe('fetchContext', () => {
 
   it('still answers from CRM events when ContextReconstructed cannot be published', async () => {
     // Prepare
-    const event: CrmEvent = {
-      eventId: 'e1',
-      conversationId: 'conv-1',
-      occurredAt: new Date(NOW).toISOString(),
-      type: 'queue.position',
-      data: { queue: 'q', position: 2 },
-    };
     const { d, warnings } = deps({
-      crm: crmStore([event]),
+      crm: crmStore([queueEvent]),
       publisher: { publish: async () => Promise.reject(new Error('throttled')) },
     });
     const { token } = await saveContext(context, d, NOW);
@@ -173,13 +166,6 @@ describe('fetchContext', () => {
   });
 
   describe('the CRM events of a token older than the context TTL', () => {
-    const event: CrmEvent = {
-      eventId: 'e1',
-      conversationId: 'conv-1',
-      occurredAt: new Date(NOW).toISOString(),
-      type: 'queue.position',
-      data: { queue: 'q', position: 2 },
-    };
     const late = NOW + (settings.contextTtlSeconds + 1) * 1000;
 
     /** A CRM store whose reads are counted and whose answer the test releases. */
@@ -201,7 +187,7 @@ describe('fetchContext', () => {
 
     it("reads them while this region's replica is still answering", async () => {
       // Prepare: the replica answers only once the CRM read has started.
-      const { gate, store } = gatedCrm(async () => [event]);
+      const { gate, store } = gatedCrm(async () => [queueEvent]);
       const { d, local, publisher } = deps({ crm: store });
       const { token } = await saveContext(context, d, NOW);
       const get = local.get.bind(local);
@@ -224,7 +210,7 @@ describe('fetchContext', () => {
 
     it('still prefers a later save of the context this region holds, and publishes nothing', async () => {
       // Prepare: the token names version 1; version 2 was saved later and is live.
-      const { gate, store } = gatedCrm(async () => [event]);
+      const { gate, store } = gatedCrm(async () => [queueEvent]);
       const { d, publisher } = deps({ crm: store });
       const { token } = await saveContext(context, d, NOW);
       await saveContext({ ...context, attributes: { a: 'b' } }, d, late - 1000);
@@ -264,7 +250,7 @@ describe('fetchContext', () => {
     });
 
     it('does not read them for a token younger than the context TTL whose context is here', async () => {
-      const { gate, store } = gatedCrm(async () => [event]);
+      const { gate, store } = gatedCrm(async () => [queueEvent]);
       const { d } = deps({ crm: store });
       const { token } = await saveContext(context, d, NOW);
 

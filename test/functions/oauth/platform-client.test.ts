@@ -13,6 +13,22 @@ const QUERY = {
   metrics: ['oOnQueueUsers'],
 };
 
+/**
+ * Puts east's token into west's item, labelled with east's hosts (a refresher with a stale regionHost wrote
+ * it) or disguised under west's own (only the platform can tell).
+ */
+async function plantEastTokenInWest(h: Harness, labels: 'east' | 'west'): Promise<void> {
+  await h.refresh(h.deps(A, 'seed'), h.clock.t);
+  const { store, cipher } = h.deps(A, 'plant');
+  const east = await store.read('east');
+  const west = await store.read('west');
+  if (!east?.token || !west?.token) throw new Error('the seed refresh stored no tokens');
+  const value = await cipher.decrypt(east.token.ciphertext, { org: 'east', apiHost: EAST.apiHost });
+  const label = labels === 'east' ? east.token : west.token;
+  const ciphertext = await cipher.encrypt(value, { org: 'west', apiHost: label.apiHost });
+  await store.write({ ...west, version: west.version + 1, token: { ...label, ciphertext } }, west.version);
+}
+
 describe('platformClient against the local platform', () => {
   let h: Harness;
   const leaksSeen: string[] = [];
@@ -48,23 +64,7 @@ describe('platformClient against the local platform', () => {
 
   it('refuses a token of the wrong scope without sending it, replaces it and succeeds', async () => {
     // Prepare: west's item holds a token issued for east (a refresher with a stale regionHost wrote it)
-    await h.refresh(h.deps(A, 'seed'), h.clock.t);
-    const eastItem = await h.deps(A, 'x').store.read('east');
-    const westItem = await h.deps(A, 'x').store.read('west');
-    const cipher = h.deps(A, 'x').cipher;
-    const eastToken = await cipher.decrypt(eastItem?.token?.ciphertext as Uint8Array, {
-      org: 'east',
-      apiHost: EAST.apiHost,
-    });
-    const wrong = await cipher.encrypt(eastToken, { org: 'west', apiHost: EAST.apiHost });
-    await h.deps(A, 'x').store.write(
-      {
-        ...(westItem as NonNullable<typeof westItem>),
-        version: (westItem?.version ?? 0) + 1,
-        token: { ...(eastItem?.token as NonNullable<typeof eastItem>['token'] & object), ciphertext: wrong },
-      },
-      westItem?.version ?? null,
-    );
+    await plantEastTokenInWest(h, 'east');
     const westApiBefore = h.platform.apiRequests('west');
     const eastApiBefore = h.platform.apiRequests('east');
     h.clock.t += 1000;
@@ -208,24 +208,7 @@ describe('platformClient against the local platform', () => {
   it("sends another org's token only once: the platform's 401 is reported, the token replaced, the call retried", async () => {
     // Prepare: west's item holds east's token under west's own labels (hosts and encryption context), so
     // the scope check cannot see it; only the platform can.
-    await h.refresh(h.deps(A, 'seed'), h.clock.t);
-    const { store, cipher } = h.deps(A, 'x');
-    const eastItem = await store.read('east');
-    const westItem = await store.read('west');
-    const eastToken = await cipher.decrypt(eastItem?.token?.ciphertext as Uint8Array, {
-      org: 'east',
-      apiHost: EAST.apiHost,
-    });
-    const planted = await cipher.encrypt(eastToken, { org: 'west', apiHost: WEST.apiHost });
-    const westToken = westItem?.token as NonNullable<NonNullable<typeof westItem>['token']>;
-    await store.write(
-      {
-        ...(westItem as NonNullable<typeof westItem>),
-        version: (westItem?.version ?? 0) + 1,
-        token: { ...westToken, ciphertext: planted, issuedAt: westToken.issuedAt - 1 },
-      },
-      westItem?.version ?? null,
-    );
+    await plantEastTokenInWest(h, 'west');
     const westApiBefore = h.platform.apiRequests('west');
     h.clock.t += 1000;
     // Act
