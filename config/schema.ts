@@ -130,6 +130,14 @@ export const alarmsSchema = z.strictObject({
   periodSeconds: z._default(z.union([z.literal(10), z.literal(30), z.literal(60)]), 10),
   evaluationPeriods: z._default(z.int().check(z.minimum(1), z.maximum(10)), 2),
   replicationLatencyThresholdMs: z._default(z.int().check(z.positive()), 1000),
+  /**
+   * Subscribed by email to each region's alert topic (`continuity-<env>-alerts`), which every alarm of
+   * the app notifies on ALARM and on OK. Each address confirms its subscription once. @default []
+   */
+  notifyEmails: z._default(
+    z.array(z.string().check(z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address'))),
+    [],
+  ),
 });
 
 export const configSchema = z

@@ -4,7 +4,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { RECONCILE_METRICS } from '../../functions/routing/capacity/metrics.js';
@@ -14,7 +13,7 @@ import { controlKeys } from '../../functions/shared/keys.js';
 import { secretNames, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction, METRICS_NAMESPACE } from './continuity-function.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DeadLetterQueue, deadLettersAlarmName } from './dead-letter-queue.js';
 import { allowItems, grantPutEvents } from './grants.js';
 import { oauthItemKeys } from './oauth-refresher.js';
 import { platformClientSecretName } from './platform-secrets.js';
@@ -34,11 +33,11 @@ export const CAPACITY_TOPIC_PREFIXES: readonly string[] = [
  * Names of the capacity alarms of one region.
  *
  * @example
- * capacityAlarmNames('dev', 'us-east-1').deadLetters // 'continuity-dev-capacity-dead-letters-us-east-1'
+ * capacityAlarmNames('dev', 'us-east-1').deadLetters // 'continuity-dev-dead-letters-capacity-us-east-1'
  */
 export function capacityAlarmNames(env: string, region: string) {
   return {
-    deadLetters: `continuity-${env}-capacity-dead-letters-${region}`,
+    deadLetters: deadLettersAlarmName(env, region, 'capacity'),
     reconcileFailing: `continuity-${env}-capacity-reconcile-failing-${region}`,
     reconcileErrors: `continuity-${env}-capacity-reconcile-errors-${region}`,
   } as const;
@@ -74,7 +73,7 @@ export class Capacity extends Construct {
   public readonly ingestFunction: ContinuityFunction;
   public readonly reconcileFunction: ContinuityFunction;
   /** Events EventBridge could not deliver and invocations that failed after Lambda's retries. */
-  public readonly deadLetterQueue: sqs.Queue;
+  public readonly deadLetterQueue: DeadLetterQueue;
   /** The partner event bus, when the region's org names an event source. */
   public readonly partnerBus?: events.EventBus;
   /** The rule routing the capacity topics from the partner bus to the ingest function. */
@@ -109,6 +108,10 @@ export class Capacity extends Construct {
       catches:
         'the capacity rules and of the capacity functions (failed async invocations, malformed events)',
       handling: 'operators read the error message kept with each failed event, fix the cause and replay it',
+      alarmName: capacityAlarmNames(config.env, Stack.of(this).region).deadLetters,
+      alarmDescription:
+        'Capacity events or runs failed after their retries: a malformed platform event, or ControlState out of ' +
+        'reach. Each DLQ message carries the error; fix the cause and replay (README "Region-agnostic routing").',
     });
 
     this.ingestFunction = new ContinuityFunction(this, 'Ingest', {
@@ -207,17 +210,6 @@ export class Capacity extends Construct {
   private createAlarms(env: string, region: string, minutes: number): cloudwatch.Alarm[] {
     const names = capacityAlarmNames(env, region);
     const runs = Duration.minutes(minutes);
-    const deadLetters = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmName: names.deadLetters,
-      alarmDescription:
-        'Capacity events or runs failed after their retries: a malformed platform event, or ControlState out of ' +
-        'reach. Each DLQ message carries the error; fix the cause and replay (README "Region-agnostic routing").',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
     const failing = new cloudwatch.Alarm(this, 'ReconcileFailingAlarm', {
       alarmName: names.reconcileFailing,
       alarmDescription:
@@ -246,6 +238,11 @@ export class Capacity extends Construct {
       evaluationPeriods: 3,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    return [deadLetters, failing, errors, secretFallbackAlarm(this, this.reconcileFunction, env)];
+    return [
+      this.deadLetterQueue.alarm,
+      failing,
+      errors,
+      secretFallbackAlarm(this, this.reconcileFunction, env),
+    ];
   }
 }

@@ -4,7 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { busArn, busName, EVENT_SOURCE } from '../../functions/shared/names.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DeadLetterQueue, deadLettersAlarmName } from './dead-letter-queue.js';
 
 export interface ContinuityBusProps {
   /** Environment name; the bus is named `busName(env)` in every region. */
@@ -103,6 +103,7 @@ export class ContinuityBus extends Construct {
     const deadLetterQueue = new DeadLetterQueue(scope, 'DeadLetterQueue', {
       catches: `the rule forwarding to ${peerRegion}`,
       retentionPeriod: this.deadLetterRetention,
+      alarmName: deadLettersAlarmName(this.env, this.region, `forwarding-${peerRegion}`),
     });
     const rule = new events.Rule(scope, 'Rule', {
       eventBus: this.bus,

@@ -6,12 +6,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/shared/logger.js';
 
 /** The one runtime every function of this project runs on (cdk-nag L1 wants the latest). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/** Metrics namespace shared by every function, so one dashboard finds them all. */
-export const METRICS_NAMESPACE = 'CcContinuity';
+/** Metrics namespace shared by every function (functions/shared/logger.ts owns it). */
+export { METRICS_NAMESPACE };
 
 /**
  * esbuild's ESM output has no `require`; bundled CommonJS dependencies that call

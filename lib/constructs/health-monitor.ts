@@ -11,7 +11,7 @@ import { contextCacheKeys, controlKeys } from '../../functions/shared/keys.js';
 import { alarmNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction, METRICS_NAMESPACE } from './continuity-function.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DeadLetterQueue, deadLettersAlarmName } from './dead-letter-queue.js';
 import { allowItems, grantPutEvents } from './grants.js';
 
 export interface HealthMonitorProps {
@@ -97,6 +97,7 @@ export class HealthMonitor extends Construct {
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
       catches: 'the monitor schedule target',
       handling: 'a stale schedule event is worthless to re-drive and only shows that invocations failed',
+      alarmName: deadLettersAlarmName(config.env, Stack.of(this).region, 'monitor'),
     });
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `Start the SIP health monitor every minute; each run hands over to the next`,

@@ -12,7 +12,7 @@ import { controlKeys } from '../../functions/shared/keys.js';
 import { EVENT_SOURCE, secretNames, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction, METRICS_NAMESPACE } from './continuity-function.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DeadLetterQueue, deadLettersAlarmName } from './dead-letter-queue.js';
 import { allowItems, grantPutEvents } from './grants.js';
 import { platformClientSecretName } from './platform-secrets.js';
 import { secretFallbackAlarm } from './secret-fallback-alarm.js';
@@ -80,6 +80,7 @@ export class OauthRefresher extends Construct {
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
       catches: 'the token refresher rules and of the refresher function (failed async invocations)',
+      alarmName: deadLettersAlarmName(config.env, Stack.of(this).region, 'oauth'),
     });
     this.function = new ContinuityFunction(this, 'Function', {
       entry: 'functions/oauth/handler.ts',

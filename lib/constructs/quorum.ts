@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,14 +9,25 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { failoverTriggers } from '../../functions/routing/quorum/triggers.js';
+import { DIMENSIONS, QUORUM_METRICS } from '../../functions/routing/quorum-metrics.js';
 import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../../functions/shared/event-schemas.js';
 import { controlKeys } from '../../functions/shared/keys.js';
 import { alarmNames, EVENT_SOURCE, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
-import { ContinuityFunction } from './continuity-function.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { ContinuityFunction, METRICS_NAMESPACE } from './continuity-function.js';
+import { DeadLetterQueue, deadLettersAlarmName } from './dead-letter-queue.js';
 import { allowItems, grantPutEvents, keyFamily } from './grants.js';
 import { QuorumDashboard } from './quorum-dashboard.js';
+
+/**
+ * Name of the alarm on quorum in `region` not being able to read the failover triggers about `about`.
+ *
+ * @example
+ * triggerUnreadableAlarmName('dev', 'us-west-2', 'us-east-1') // 'continuity-dev-triggers-unreadable-us-west-2-us-east-1'
+ */
+export function triggerUnreadableAlarmName(env: string, about: string, region: string): string {
+  return `continuity-${env}-triggers-unreadable-${about}-${region}`;
+}
 
 /**
  * What the quorum function does on ControlState (quorum-service.ts through control-store.ts), by item
@@ -67,6 +79,8 @@ export class Quorum extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   public readonly rules: readonly events.Rule[];
   public readonly dashboard: QuorumDashboard;
+  /** One per region with failover triggers: quorum here could not read them for five minutes. */
+  public readonly blindTriggerAlarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: QuorumProps) {
     super(scope, id);
@@ -82,6 +96,7 @@ export class Quorum extends Construct {
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
       catches: 'the quorum rules and of the quorum function (failed async invocations)',
+      alarmName: deadLettersAlarmName(config.env, Stack.of(this).region, 'quorum'),
     });
 
     this.function = new ContinuityFunction(this, 'Function', {
@@ -171,5 +186,40 @@ export class Quorum extends Construct {
     this.healthUrl = this.healthEndpoint.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
     this.dashboard = new QuorumDashboard(this, 'Dashboard', { config });
+    this.blindTriggerAlarms = this.createBlindTriggerAlarms(config, region, triggers);
+  }
+
+  /**
+   * One alarm per region that has triggers: quorum here has not been able to read one of them (or it does
+   * not exist) at any evaluation for five minutes. Meanwhile that trigger cannot take the region out,
+   * and nothing else would tell anyone; a single failed read (a throttled DescribeAlarms) is not worth a page.
+   */
+  private createBlindTriggerAlarms(
+    config: ContinuityConfig,
+    region: string,
+    triggers: readonly { readonly region: string }[],
+  ): cloudwatch.Alarm[] {
+    const about = config.regions.active.filter((r) => triggers.some((t) => t.region === r));
+    return about.map(
+      (r) =>
+        new cloudwatch.Alarm(this, `TriggersUnreadable-${r}`, {
+          alarmName: triggerUnreadableAlarmName(config.env, r, region),
+          alarmDescription:
+            `Quorum in ${region} could not read a failover trigger alarm about ${r} (or it does not exist) for ` +
+            "five minutes: that trigger cannot take the region out. Quorum's warning log names the alarm and the error; " +
+            '`npx cc-continuity explain` shows it.',
+          metric: new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: QUORUM_METRICS.triggerUnreadable,
+            dimensionsMap: { service: 'quorum', [DIMENSIONS.region]: r },
+            statistic: cloudwatch.Stats.MINIMUM,
+            period: Duration.minutes(1),
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 5,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+    );
   }
 }

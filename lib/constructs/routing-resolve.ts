@@ -9,7 +9,7 @@ import { controlKeys } from '../../functions/shared/keys.js';
 import { secretNames, tableNames } from '../../functions/shared/names.js';
 import { lambdaEnvironment } from '../../functions/shared/runtime-config.js';
 import { ContinuityFunction } from './continuity-function.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DeadLetterQueue, deadLettersAlarmName } from './dead-letter-queue.js';
 import { allowItems, keyFamily } from './grants.js';
 import { secretFallbackAlarm } from './secret-fallback-alarm.js';
 
@@ -102,6 +102,7 @@ export class RoutingResolve extends Construct {
     const dlq = new DeadLetterQueue(this, 'SweepDeadLetterQueue', {
       catches: 'the assignment sweep schedule',
       handling: 'nothing needs replaying: the next run sweeps what this one missed',
+      alarmName: deadLettersAlarmName(config.env, Stack.of(this).region, 'assignment-sweep'),
     });
     new events.Rule(this, 'SweepSchedule', {
       description: 'Deletes expired resolve answers (ControlState has no TTL)',

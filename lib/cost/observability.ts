@@ -1,4 +1,5 @@
 import type { ContinuityConfig } from '../../config/schema.js';
+import { failoverTriggers } from '../../functions/routing/quorum/triggers.js';
 import { priced } from './line.js';
 import type { PriceFile } from './prices.js';
 import type { Rates } from './rates.js';
@@ -15,6 +16,37 @@ function quorumMetrics(active: number, observers: number): number {
     2 * active /* triggerFiring, triggerUnreadable */ +
     1 /* health endpoint */
   );
+}
+
+/**
+ * The alarms the app creates per region, by file (test/lib/cost/alarms.test.ts keeps this equal to the
+ * synthesized app). `activeFast` are the two at `alarms.periodSeconds` (high resolution below 60 s).
+ */
+export function alarmCounts(config: ContinuityConfig): {
+  activeFast: number;
+  activeStandard: number;
+  witness: number;
+  derivation: string;
+} {
+  const active = config.regions.active;
+  const orgs = config.platform.orgs.length;
+  const triggers = failoverTriggers(config.env, active, config.failover);
+  const blind = active.filter((r) => triggers.some((t) => t.region === r)).length;
+  const deadLetters = active.length - 1 /* forwarding */ + 4; /* monitor, quorum, oauth, sweep */
+  const parts: [number, string][] = [
+    [2, 'SIP health standard, replication latency'],
+    [3 + 1, 'secret fallback (3 context, resolve)'],
+    [4, 'capacity (incl. its dead letters)'],
+    [orgs + 1, `${orgs} org credentials + oauth fallback`],
+    [deadLetters, 'dead letters (forwarding, monitor, quorum, oauth, sweep)'],
+    [blind, 'triggers unreadable'],
+  ];
+  return {
+    activeFast: 2,
+    activeStandard: parts.reduce((sum, [count]) => sum + count, 0),
+    witness: active.length /* forwarding */ + 1 /* monitor */,
+    derivation: parts.map(([count, what]) => `${count} ${what}`).join(', '),
+  };
 }
 
 /**
@@ -41,10 +73,7 @@ export function observabilityLines(
   const monitorDocsPerTick = { active: targets + n + 1, witness: targets + n };
   const monitorMetrics = observers * (2 * targets + 2 * n) + n;
   const highRes = config.alarms.periodSeconds < 60;
-  const orgs = config.platform.orgs.length;
-  // health-monitor.ts 4 (sipHealth, lag at alarms.periodSeconds; standard, latency at 60 s), context-api.ts 3
-  // secret fallback, routing-resolve.ts 1, capacity.ts 4, oauth-refresher.ts one per org + 1.
-  const perRegion = { fast: 2, standard: 2 + 3 + 1 + 4 + orgs + 1 };
+  const alarms = alarmCounts(config);
   const c = profile.perCall;
   const apiRequests = rates.calls * (c.resolve + c.contextSave + c.contextRead + c.crmEvents);
   const reconcileMinutes = Math.ceil(config.routing.reconcileSeconds / 60);
@@ -83,17 +112,26 @@ export function observabilityLines(
       area: 'observability',
       item: `CloudWatch alarms, high resolution (${config.alarms.periodSeconds} s)`,
       regions: active,
-      quantity: highRes ? n * perRegion.fast : 0,
+      quantity: highRes ? n * alarms.activeFast : 0,
       priceKey: 'cloudwatch.alarm.highResolution',
       derivation: `SIP health and replication lag per active region at alarms.periodSeconds ${config.alarms.periodSeconds}`,
     }),
     priced(prices, {
       area: 'observability',
       item: 'CloudWatch alarms, standard',
-      regions: active,
-      quantity: n * (perRegion.standard + (highRes ? 0 : perRegion.fast)),
+      regions: [...active, witness],
+      quantity: n * (alarms.activeStandard + (highRes ? 0 : alarms.activeFast)) + alarms.witness,
       priceKey: 'cloudwatch.alarm.standard',
-      derivation: `per active region: SIP health standard, replication latency, 3 + 1 secret fallback, 4 capacity, ${orgs} org credentials + 1 oauth fallback`,
+      derivation: `${alarms.activeStandard} per active region (${alarms.derivation}); ${alarms.witness} in the witness (dead letters)`,
+    }),
+    priced(prices, {
+      area: 'observability',
+      item: 'KMS keys (alert topics)',
+      regions: [...active, witness],
+      quantity: n + 1,
+      priceKey: 'kms.key',
+      derivation:
+        'alarm-notifications.ts: one key per region encrypts its alert topic (rotation adds a key-month a year)',
     }),
     priced(prices, {
       area: 'observability',

@@ -36,6 +36,7 @@ export const PRICE_KEYS = [
   'secretsManager.secret',
   'secretsManager.apiCalls',
   'apiGateway.httpRequests',
+  'kms.key',
 ] as const;
 
 export type PriceKey = (typeof PRICE_KEYS)[number];

@@ -1,9 +1,10 @@
-import { Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { stackNames, tableNames } from '../../functions/shared/names.js';
+import { AlarmNotifications } from '../constructs/alarm-notifications.js';
 import { API_ROUTES } from '../constructs/api-routes.js';
 import { Capacity } from '../constructs/capacity.js';
 import { ContextApi } from '../constructs/context-api.js';
@@ -12,6 +13,7 @@ import { HealthMonitor } from '../constructs/health-monitor.js';
 import { OauthRefresher } from '../constructs/oauth-refresher.js';
 import { Quorum } from '../constructs/quorum.js';
 import { RoutingResolve } from '../constructs/routing-resolve.js';
+import { isDisposableEnv } from './data-stack.js';
 
 export interface RegionStackProps extends StackProps {
   readonly config: ContinuityConfig;
@@ -46,6 +48,8 @@ export class RegionStack extends Stack {
   public readonly capacity: Capacity;
   /** `POST /routing/resolve` (on the context API) and the sweep of expired answers. */
   public readonly routing: RoutingResolve;
+  /** The region's alert topic: every alarm of the stack notifies it on ALARM and OK. */
+  public readonly alerts: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { config, region, ...stackProps } = props;
@@ -85,5 +89,10 @@ export class RegionStack extends Stack {
     this.capacity = new Capacity(this, 'Capacity', { config, bus: this.bus.bus });
     this.routing = new RoutingResolve(this, 'Routing', { config });
     this.contextApi.addRoute(API_ROUTES.routingResolve, this.routing.resolveFunction);
+    this.alerts = new AlarmNotifications(this, 'Alerts', {
+      env: config.env,
+      emails: config.alarms.notifyEmails,
+      removalPolicy: isDisposableEnv(config) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
   }
 }

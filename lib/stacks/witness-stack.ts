@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
 import { stackNames, tableNames } from '../../functions/shared/names.js';
+import { AlarmNotifications } from '../constructs/alarm-notifications.js';
 import { type BusForwarding, ContinuityBus } from '../constructs/continuity-bus.js';
 import { HealthMonitor } from '../constructs/health-monitor.js';
 import { isDisposableEnv } from './data-stack.js';
@@ -25,6 +26,8 @@ export class WitnessStack extends Stack {
   public readonly witnessState: dynamodb.TableV2;
   /** The third observer: its lease and counters live in `witnessState`, its votes go out through the bus. */
   public readonly healthMonitor: HealthMonitor;
+  /** The witness region's alert topic: the witness monitor's alarms notify it. */
+  public readonly alerts: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: WitnessStackProps) {
     const { config, ...stackProps } = props;
@@ -52,6 +55,11 @@ export class WitnessStack extends Stack {
       config,
       bus: this.bus.bus,
       leaseTable: this.witnessState,
+    });
+    this.alerts = new AlarmNotifications(this, 'Alerts', {
+      env: config.env,
+      emails: config.alarms.notifyEmails,
+      removalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
   }
 }

@@ -182,6 +182,13 @@ describe('parseConfig', () => {
       'must be 2-100',
     ],
     ['a quorum reservation of 1', 'concurrency.quorum', 1, 'concurrency.quorum', 'must be 2-100'],
+    [
+      'an alert address that is no email address',
+      'alarms.notifyEmails',
+      ['oncall.example.com'],
+      'alarms.notifyEmails.0',
+      'must be an email address',
+    ],
   ])('rejects %s, naming the field and the value', (_name, path, value, field, message) => {
     // Prepare
     const raw = withChange(path, value);

@@ -218,8 +218,17 @@ describe('HealthMonitor', () => {
     });
   });
 
-  it('raises no alarm in the witness region', () => {
-    template(witness).resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  it('raises no health alarm in the witness region: its only alarms are on its dead-letter queues', () => {
+    const alarms = template(witness).findResources('AWS::CloudWatch::Alarm');
+    expect(
+      Object.values(alarms)
+        .map((a) => a.Properties.AlarmName)
+        .sort(),
+    ).toEqual(
+      [...config.regions.active.map((r) => `forwarding-${r}`), 'monitor'].map(
+        (owner) => `continuity-${config.env}-dead-letters-${owner}-${witness}`,
+      ),
+    );
   });
 
   it('fails when a witness monitor is given ContextCache, or an active one is not', () => {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MONITOR_METRICS } from '../../../functions/health/metrics.js';
 import { QUORUM_METRICS } from '../../../functions/routing/quorum-metrics.js';
 import { alarmNames, tableNames } from '../../../functions/shared/names.js';
-import { Quorum } from '../../../lib/constructs/quorum.js';
+import { Quorum, triggerUnreadableAlarmName } from '../../../lib/constructs/quorum.js';
 import { cdkApp, resourcesOf, testConfig } from '../helpers.js';
 
 const config = testConfig();
@@ -173,6 +173,38 @@ describe('Quorum', () => {
 
       expect(settings.failover?.triggers?.map((x) => x.alarmName)).toEqual(['sbc-5xx-east', 'sbc-5xx-west']);
     });
+  });
+
+  it('alarms when the triggers about a region stay unreadable for five minutes, per region that has triggers', () => {
+    // Prepare: dev keeps the replication-latency backstop (a trigger about each region); this one has none
+    const none = testConfig({ failover: { replicationLatencyBackstop: false } });
+    const other = new Stack(cdkApp({ bundle: false }), 'NoTriggers', {
+      env: { account: '123456789012', region },
+    });
+    const bus = new events.EventBus(other, 'Bus', { eventBusName: 'continuity-dev' });
+
+    // Act
+    const without = new Quorum(other, 'Quorum', { config: none, bus });
+
+    // Assess
+    expect(without.blindTriggerAlarms).toEqual([]);
+    for (const about of config.regions.active) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: triggerUnreadableAlarmName(config.env, about, region),
+        Namespace: 'CcContinuity',
+        MetricName: QUORUM_METRICS.triggerUnreadable,
+        Dimensions: [
+          { Name: 'Region', Value: about },
+          { Name: 'service', Value: 'quorum' },
+        ],
+        Statistic: 'Minimum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(quorum.blindTriggerAlarms).toHaveLength(config.regions.active.length);
   });
 
   /** `actions -> LeadingKeys` of every DynamoDB statement of a function, e.g. `GetItem -> ROTATION`. */

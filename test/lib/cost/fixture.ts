@@ -72,6 +72,7 @@ export const FIXTURE_USD: Record<PriceKey, [usd: number, per: number]> = {
   'secretsManager.secret': [0.4, 1],
   'secretsManager.apiCalls': [0.05, 1e4],
   'apiGateway.httpRequests': [1, 1e6],
+  'kms.key': [1, 1],
 };
 
 export function fixturePrices(): PriceFile {

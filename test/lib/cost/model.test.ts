@@ -104,7 +104,10 @@ const EXPECTED: [string, number, PriceKey][] = [
     'cloudwatch.logs.ingestion',
   ],
   ['CloudWatch alarms, high resolution (10 s)', 4, 'cloudwatch.alarm.highResolution'],
-  ['CloudWatch alarms, standard', 2 * (2 + 3 + 1 + 4 + 1 + 1), 'cloudwatch.alarm.standard'],
+  // per active region: 2 + 4 fallback + 4 capacity + 1 org + 1 oauth fallback + 5 dead letters + 2 triggers
+  // unreadable (the replication-latency backstop gives both regions triggers); witness: 3 dead letters
+  ['CloudWatch alarms, standard', 2 * (2 + 3 + 1 + 4 + 1 + 1 + 5 + 2) + 3, 'cloudwatch.alarm.standard'],
+  ['KMS keys (alert topics)', 3, 'kms.key'],
   ['CloudWatch dashboards', 2, 'cloudwatch.dashboard'],
   ['X-Ray traces (active tracing)', S * (2 * (1 + 0.05 * (ACTIVE_RATE - 1)) + 1 / 60), 'xray.traces'],
 ];
@@ -154,7 +157,9 @@ describe('estimateCost on the hand-computed fixture environment', () => {
     );
     expect(off.lines.some((l) => l.priceKey === 'xray.traces')).toBe(false);
     expect(off.lines.find((l) => l.priceKey === 'cloudwatch.alarm.highResolution')?.quantity).toBe(0);
-    expect(off.lines.find((l) => l.priceKey === 'cloudwatch.alarm.standard')?.quantity).toBe(2 * (12 + 2));
+    expect(off.lines.find((l) => l.priceKey === 'cloudwatch.alarm.standard')?.quantity).toBe(
+      2 * (19 + 2) + 3,
+    );
   });
 
   it('rejects a negative call volume', () => {
