@@ -18,10 +18,11 @@ import {
   cloudWatchClient,
   dynamoDocClient,
   eventBridgeClient,
+  eventBridgePublisher,
   route53Client,
 } from '../functions/shared/clients.js';
 import { alarmNames, busName, tableNames } from '../functions/shared/names.js';
-import { eventBridgePublisher, memoryPublisher } from '../functions/shared/publisher.js';
+import { memoryPublisher } from '../functions/shared/publisher.js';
 
 const HELP = `cc-continuity: see and steer which regions take calls
 

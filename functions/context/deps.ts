@@ -1,11 +1,11 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseApiKeys } from '../shared/api-keys.js';
 import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
-import { eventBridgeClientFor } from '../shared/clients/eventbridge.js';
+import { lazyEventBridgePublisher } from '../shared/clients/eventbridge-lazy.js';
 import { secretsManagerClientFor } from '../shared/clients/secrets-manager.js';
 import { observability } from '../shared/logger.js';
 import { secretNames } from '../shared/names.js';
-import { type EventPublisher, eventBridgePublisher } from '../shared/publisher.js';
+import type { EventPublisher } from '../shared/publisher.js';
 import type { RuntimeConfig } from '../shared/runtime-config.js';
 import { keyListParser, reportFallbacks, type SecretsReader, secretsReader } from '../shared/secrets.js';
 import { type ContextStore, dynamoContextStore } from './context-store.js';
@@ -95,7 +95,8 @@ export function contextRouteDeps(
     origin: (region) => (region === config.peerRegion ? peer : undefined),
     ...(config.peerRegion ? { peerRegion: config.peerRegion } : {}),
     crm: dynamoCrmEventStore(readDoc, config.tables.crmEvents),
-    publisher: overrides.publisher ?? eventBridgePublisher(eventBridgeClientFor(config)),
+    // Only a CRM rebuild publishes (ContextReconstructed): the SDK loads then, not at every cold start.
+    publisher: overrides.publisher ?? lazyEventBridgePublisher(config),
     eventBusName: config.eventBusName,
     logger,
     metrics,

@@ -1,9 +1,8 @@
 import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
-import { eventBridgeClientFor } from '../shared/clients/eventbridge.js';
+import { eventBridgeClientFor, eventBridgePublisher } from '../shared/clients/eventbridge.js';
 import { parseEvent } from '../shared/events.js';
 import { observability } from '../shared/logger.js';
 import { eventHandler } from '../shared/middleware.js';
-import { eventBridgePublisher } from '../shared/publisher.js';
 import { runtimeConfig } from '../shared/runtime-config.js';
 import { dynamoHeartbeatStore } from './heartbeat.js';
 import { MONITOR_SERVICE, powertoolsMonitorMetrics } from './metrics.js';

@@ -1,9 +1,8 @@
 import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
-import { eventBridgeClientFor } from '../shared/clients/eventbridge.js';
+import { lazyEventBridgePublisher } from '../shared/clients/eventbridge-lazy.js';
 import { parseEvent } from '../shared/events.js';
 import { observability } from '../shared/logger.js';
 import { eventHandler } from '../shared/middleware.js';
-import { eventBridgePublisher } from '../shared/publisher.js';
 import { runtimeConfig } from '../shared/runtime-config.js';
 import { configuredOrgs, rejectionsFrom } from './orgs.js';
 import { refreshOrgs } from './refresher.js';
@@ -16,7 +15,8 @@ const { logger, metrics } = observability('oauth', { persistentKeys: { region: c
 const { refresher: deps } = platformRuntime(config, {
   orgs,
   doc: dynamoDocClientFor(config),
-  publisher: eventBridgePublisher(eventBridgeClientFor(config)),
+  // It publishes when a token was refreshed or rejected: the SDK loads then, not at every cold start.
+  publisher: lazyEventBridgePublisher(config),
   logger,
   metrics,
 });

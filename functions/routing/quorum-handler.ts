@@ -1,11 +1,10 @@
 import { cloudWatchClient } from '../shared/clients/cloudwatch.js';
 import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
-import { eventBridgeClientFor } from '../shared/clients/eventbridge.js';
+import { eventBridgeClientFor, eventBridgePublisher } from '../shared/clients/eventbridge.js';
 import { parseEvent } from '../shared/events.js';
 import { observability } from '../shared/logger.js';
 import { eventHandler } from '../shared/middleware.js';
 import { alarmNames } from '../shared/names.js';
-import { eventBridgePublisher } from '../shared/publisher.js';
 import { runtimeConfig } from '../shared/runtime-config.js';
 import { cloudWatchAlarmReader } from './alarm-states.js';
 import { dynamoControlStore } from './control-store.js';

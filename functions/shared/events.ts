@@ -62,7 +62,7 @@ export interface BuildEventOptions {
  *   originRegion: config.region, now, eventBusName: config.eventBusName,
  *   eventId: stableEventId('vote', observer, targetRegion, incarnation, seq),
  * });
- * await publisher.publish([entry]); // eventBridgePublisher (publisher.ts): the one owner of PutEvents
+ * await publisher.publish([entry]); // putEventsPublisher (publisher.ts): the one owner of PutEvents
  */
 export function buildEvent<T extends ContinuityDetailType>(
   detailType: T,

@@ -1,8 +1,4 @@
-import {
-  type EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-} from '@aws-sdk/client-eventbridge';
+import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 
 /** PutEvents takes at most ten entries per call. */
 const MAX_ENTRIES = 10;
@@ -25,27 +21,31 @@ export class PublishError extends Error {
   }
 }
 
+/** One PutEvents call (at most ten entries): what EventBridge answered. */
+export type PutEvents = (
+  entries: PutEventsRequestEntry[],
+) => Promise<{ FailedEntryCount?: number; Entries?: PutEventsResultEntry[] }>;
+
 /**
- * The one owner of PutEvents: batches by ten, re-sends only the entries EventBridge reports as failed
- * (PutEvents is not all-or-nothing), and throws {@link PublishError} when some still fail, so the
+ * The one owner of PutEvents' rules: batches by ten, re-sends only the entries EventBridge reports as
+ * failed (PutEvents is not all-or-nothing), and throws {@link PublishError} when some still fail, so the
  * caller's invocation fails and its own retry (or DLQ) keeps the fact. Entries carry a stable
- * `detail.eventId`, so a re-send is a duplicate that consumers drop, never a second fact.
+ * `detail.eventId`, so a re-send is a duplicate that consumers drop, never a second fact. It loads no SDK:
+ * `eventBridgePublisher` (clients/eventbridge.ts) and `lazyEventBridgePublisher`
+ * (clients/eventbridge-lazy.ts) give it the call.
  *
  * @example
  * const publisher = eventBridgePublisher(eventBridgeClientFor(config));
  * await publisher.publish([buildEvent('RegionHealthVote', vote, { originRegion, now, eventBusName })]);
  */
-export function eventBridgePublisher(
-  client: Pick<EventBridgeClient, 'send'>,
-  attempts = DEFAULT_ATTEMPTS,
-): EventPublisher {
+export function putEventsPublisher(putEvents: PutEvents, attempts = DEFAULT_ATTEMPTS): EventPublisher {
   return {
     async publish(entries) {
       for (let i = 0; i < entries.length; i += MAX_ENTRIES) {
         let pending = entries.slice(i, i + MAX_ENTRIES);
         let codes: string[] = [];
         for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt++) {
-          const out = await client.send(new PutEventsCommand({ Entries: pending }));
+          const out = await putEvents(pending);
           if (!out.FailedEntryCount) {
             pending = [];
             break;

@@ -9,8 +9,8 @@ import type { LogPort, OrgConfig, RefresherDeps } from '../../functions/oauth/re
 import { cipherKeysParser, secretTokenCipher, type TokenCipher } from '../../functions/oauth/token-cipher.js';
 import { storedTokenSource } from '../../functions/oauth/token-source.js';
 import { dynamoTokenStore, type TokenRecord, type TokenStore } from '../../functions/oauth/token-store.js';
+import { eventBridgePublisher } from '../../functions/shared/clients/eventbridge.js';
 import { busName, secretNames } from '../../functions/shared/names.js';
-import { eventBridgePublisher } from '../../functions/shared/publisher.js';
 import { LOCAL_CREDENTIALS } from '../dynamo/launcher.js';
 import type { Deployment } from './deployment.js';
 

@@ -3,11 +3,10 @@ import { platformClient } from '../../oauth/platform-client.js';
 import { platformRuntime } from '../../oauth/runtime.js';
 import { storedTokenSource } from '../../oauth/token-source.js';
 import { dynamoDocClientFor } from '../../shared/clients/dynamodb.js';
-import { eventBridgeClientFor } from '../../shared/clients/eventbridge.js';
+import { lazyEventBridgePublisher } from '../../shared/clients/eventbridge-lazy.js';
 import { parseEvent } from '../../shared/events.js';
 import { MetricUnit, observability } from '../../shared/logger.js';
 import { eventHandler } from '../../shared/middleware.js';
-import { eventBridgePublisher } from '../../shared/publisher.js';
 import { runtimeConfig } from '../../shared/runtime-config.js';
 import { dynamoDirectoryStore } from '../directory/store.js';
 import { RECONCILE_METRICS } from './metrics.js';
@@ -28,7 +27,8 @@ const orgs = configuredOrgs(config.env, config.settings.platform).filter((o) =>
 );
 // A 401 from the platform is announced (PlatformTokenRejected) like any platformClient's: the
 // refreshers of both regions replace the token at once.
-const publisher = eventBridgePublisher(eventBridgeClientFor(config));
+// It publishes only a platform 401 (PlatformTokenRejected): the SDK loads then, not at every cold start.
+const publisher = lazyEventBridgePublisher(config);
 const { http, refresher } = platformRuntime(config, { orgs, doc, publisher, logger, metrics });
 
 const base: Omit<ReconcileDeps, 'orgs'> = {

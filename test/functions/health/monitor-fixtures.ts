@@ -2,7 +2,7 @@ import { EventBridgeClient, type PutEventsCommandInput } from '@aws-sdk/client-e
 import type { MonitorDeps, MonitorSettings } from '../../../functions/health/monitor.js';
 import type { MonitorStore } from '../../../functions/health/monitor-store.js';
 import type { MonitoredTarget } from '../../../functions/health/tick.js';
-import { eventBridgePublisher } from '../../../functions/shared/publisher.js';
+import { eventBridgePublisher } from '../../../functions/shared/clients/eventbridge.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00.000Z');

@@ -1,7 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { eventBridgePublisher, PublishError } from '../../../functions/shared/publisher.js';
+import { eventBridgePublisher } from '../../../functions/shared/clients/eventbridge.js';
+import { PublishError } from '../../../functions/shared/publisher.js';
 
 const eb = mockClient(EventBridgeClient);
 const entry = (n: number) => ({

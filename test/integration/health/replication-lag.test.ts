@@ -6,7 +6,7 @@ import { lagLevel } from '../../../functions/health/lag.js';
 import type { TickMetrics } from '../../../functions/health/metrics.js';
 import { runMonitor } from '../../../functions/health/monitor.js';
 import { dynamoMonitorStore } from '../../../functions/health/monitor-store.js';
-import { eventBridgePublisher } from '../../../functions/shared/publisher.js';
+import { eventBridgePublisher } from '../../../functions/shared/clients/eventbridge.js';
 import { type LocalWorld, startLocalWorld } from '../../../local/dynamo/world.js';
 import { ACTIVE, SETTINGS, sentEvents } from '../../functions/health/monitor-fixtures.js';
 
