@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,5 +45,40 @@ describe('imports of the bundled code', () => {
       .map(({ file }) => file);
 
     expect(bad).toEqual([]);
+  });
+});
+
+describe('the bundles of the functions that rarely publish', () => {
+  /** A function bundled as ContinuityFunction does (ESM, the AWS SDK external), unminified for reading. */
+  async function bundle(entry: string): Promise<string> {
+    const out = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      external: ['@aws-sdk/*'],
+      logLevel: 'silent',
+    });
+    return out.outputFiles[0]?.text ?? '';
+  }
+  const STATIC = /^import\s[^;]*from\s*"@aws-sdk\/client-eventbridge"/m;
+  const DYNAMIC = /import\(\s*"@aws-sdk\/client-eventbridge"\s*\)/;
+
+  it.each([
+    ['functions/context/handlers/get-context.ts', DYNAMIC],
+    ['functions/context/handlers/create-context.ts', DYNAMIC],
+    ['functions/context/handlers/crm-webhook.ts', null],
+    ['functions/oauth/handler.ts', DYNAMIC],
+    ['functions/routing/capacity/reconcile-handler.ts', DYNAMIC],
+  ])('%s loads the EventBridge SDK only when it publishes (if ever)', async (entry, lazy) => {
+    const text = await bundle(entry);
+    expect(text).not.toMatch(STATIC);
+    if (lazy) expect(text).toMatch(lazy);
+    else expect(text).not.toContain('@aws-sdk/client-eventbridge');
+  });
+
+  it('keeps the static import where publishing is the job (the monitor), so the check can see one', async () => {
+    expect(await bundle('functions/health/handler.ts')).toMatch(STATIC);
   });
 });

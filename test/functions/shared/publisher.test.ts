@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eventBridgePublisher } from '../../../functions/shared/clients/eventbridge.js';
+import { lazyEventBridgePublisher } from '../../../functions/shared/clients/eventbridge-lazy.js';
 import { PublishError } from '../../../functions/shared/publisher.js';
 
 const eb = mockClient(EventBridgeClient);
@@ -43,5 +44,42 @@ describe('eventBridgePublisher', () => {
     await expect(publishing).rejects.toBeInstanceOf(PublishError);
     await expect(publishing).rejects.toThrow('InternalFailure');
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+});
+
+const LAZY_CONFIG = { region: 'us-east-1', endpoints: { dynamodb: {} } };
+
+describe('lazyEventBridgePublisher', () => {
+  beforeEach(() => eb.reset());
+
+  it('publishes under the same rules as the eager publisher: batches of ten, failed entries re-sent', async () => {
+    // Prepare
+    eb.on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException' }],
+      })
+      .resolves({ FailedEntryCount: 0, Entries: [] });
+    const publisher = lazyEventBridgePublisher(LAZY_CONFIG);
+
+    // Act
+    await publisher.publish(Array.from({ length: 12 }, (_, i) => entry(i)));
+
+    // Assess
+    const sent = eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.map((e) => e.Detail));
+    expect(sent).toEqual([
+      Array.from({ length: 10 }, (_, i) => `{"n":${i}}`),
+      ['{"n":1}'],
+      ['{"n":10}', '{"n":11}'],
+    ]);
+  });
+
+  it('fails a publish whose entries keep failing, and publishes again afterwards', async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
+    const publisher = lazyEventBridgePublisher(LAZY_CONFIG);
+
+    await expect(publisher.publish([entry(1)])).rejects.toBeInstanceOf(PublishError);
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
+    await expect(publisher.publish([entry(2)])).resolves.toBeUndefined();
   });
 });
