@@ -1,6 +1,6 @@
 import { cloudWatchClient } from '../shared/clients/cloudwatch.js';
 import { dynamoDocClientFor } from '../shared/clients/dynamodb.js';
-import { eventBridgeClientFor, eventBridgePublisher } from '../shared/clients/eventbridge.js';
+import { lazyEventBridgePublisher } from '../shared/clients/eventbridge-lazy.js';
 import { parseEvent } from '../shared/events.js';
 import { observability } from '../shared/logger.js';
 import { eventHandler } from '../shared/middleware.js';
@@ -31,7 +31,9 @@ const deps: QuorumDeps = {
     tableName: config.tables.controlState,
     budgetMs,
   }),
-  publisher: eventBridgePublisher(eventBridgeClientFor(config)),
+  // Only a rotation change is announced (the decision itself is in ControlState before that): the SDK
+  // loads at an instance's first announcement, not at every cold start of a function invoked on every vote.
+  publisher: lazyEventBridgePublisher(config),
   settings: {
     activeRegions: [...config.activeRegions],
     witnessRegion: config.witnessRegion,

@@ -71,6 +71,7 @@ describe('the bundles of the functions that rarely publish', () => {
     ['functions/context/handlers/crm-webhook.ts', null],
     ['functions/oauth/handler.ts', DYNAMIC],
     ['functions/routing/capacity/reconcile-handler.ts', DYNAMIC],
+    ['functions/routing/quorum-handler.ts', DYNAMIC],
   ])('%s loads the EventBridge SDK only when it publishes (if ever)', async (entry, lazy) => {
     const text = await bundle(entry);
     expect(text).not.toMatch(STATIC);

@@ -4,7 +4,7 @@ import { type ClientTuning, clientConfig } from './tuning.js';
 
 /**
  * The publisher of a function that rarely publishes (the context API: a CRM rebuild; the OAuth refresher
- * and capacity reconciliation: a new token or a 401): the EventBridge SDK is imported on the first publish,
+ * and capacity reconciliation: a new token or a 401; quorum: a rotation change): the EventBridge SDK is imported on the first publish,
  * not at cold start (about 19 ms of module load, bench bundles). The import is a dynamic `import()` of the
  * package itself: esbuild keeps it lazy only so (a static import anywhere in the bundle loads it at start).
  * A failed load is not kept: the next publish tries again.

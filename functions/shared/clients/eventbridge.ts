@@ -17,7 +17,7 @@ export function eventBridgeClientFor(config: RuntimeConfig, tuning?: ClientTunin
 }
 
 /**
- * The publisher of a function that publishes all the time (the monitor, quorum): PutEvents through
+ * The publisher of a function that publishes all the time (the monitor's votes): PutEvents through
  * `client`, under the rules of {@link putEventsPublisher}. A function that rarely publishes uses
  * `lazyEventBridgePublisher` (eventbridge-lazy.ts) and spares its cold start this SDK client.
  *
