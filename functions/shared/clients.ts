@@ -14,7 +14,6 @@
 export { cloudWatchClient, cloudWatchClientFor } from './clients/cloudwatch.js';
 export { dynamoClient, dynamoDocClient, dynamoDocClientFor } from './clients/dynamodb.js';
 export { eventBridgeClient, eventBridgeClientFor, eventBridgePublisher } from './clients/eventbridge.js';
-export { lazyEventBridgePublisher } from './clients/eventbridge-lazy.js';
 export { route53Client } from './clients/route53.js';
 export { secretsManagerClient, secretsManagerClientFor } from './clients/secrets-manager.js';
 export { type ClientTuning, DEFAULT_CLIENT_TUNING } from './clients/tuning.js';

@@ -8,7 +8,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ContinuityConfig } from '../../config/schema.js';
-import { failoverTriggers } from '../../functions/routing/quorum/triggers.js';
+import { failoverTriggers, regionsWithTriggers } from '../../functions/routing/quorum/triggers.js';
 import { DIMENSIONS, QUORUM_METRICS } from '../../functions/routing/quorum-metrics.js';
 import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../../functions/shared/event-schemas.js';
 import { controlKeys } from '../../functions/shared/keys.js';
@@ -199,8 +199,7 @@ export class Quorum extends Construct {
     region: string,
     triggers: readonly { readonly region: string }[],
   ): cloudwatch.Alarm[] {
-    const about = config.regions.active.filter((r) => triggers.some((t) => t.region === r));
-    return about.map(
+    return regionsWithTriggers(config.regions.active, triggers).map(
       (r) =>
         new cloudwatch.Alarm(this, `TriggersUnreadable-${r}`, {
           alarmName: triggerUnreadableAlarmName(config.env, r, region),
@@ -211,7 +210,7 @@ export class Quorum extends Construct {
           metric: new cloudwatch.Metric({
             namespace: METRICS_NAMESPACE,
             metricName: QUORUM_METRICS.triggerUnreadable,
-            dimensionsMap: { service: 'quorum', [DIMENSIONS.region]: r },
+            dimensionsMap: { service: this.function.serviceName, [DIMENSIONS.region]: r },
             statistic: cloudwatch.Stats.MINIMUM,
             period: Duration.minutes(1),
           }),

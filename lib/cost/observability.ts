@@ -1,5 +1,5 @@
 import type { ContinuityConfig } from '../../config/schema.js';
-import { failoverTriggers } from '../../functions/routing/quorum/triggers.js';
+import { failoverTriggers, regionsWithTriggers } from '../../functions/routing/quorum/triggers.js';
 import { priced } from './line.js';
 import type { PriceFile } from './prices.js';
 import type { Rates } from './rates.js';
@@ -31,7 +31,7 @@ export function alarmCounts(config: ContinuityConfig): {
   const active = config.regions.active;
   const orgs = config.platform.orgs.length;
   const triggers = failoverTriggers(config.env, active, config.failover);
-  const blind = active.filter((r) => triggers.some((t) => t.region === r)).length;
+  const blind = regionsWithTriggers(active, triggers).length;
   const deadLetters = active.length - 1 /* forwarding */ + 4; /* monitor, quorum, oauth, sweep */
   const parts: [number, string][] = [
     [2, 'SIP health standard, replication latency'],

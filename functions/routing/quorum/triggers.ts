@@ -63,6 +63,14 @@ export function failoverTriggers(
   return [...configured, ...backstops];
 }
 
+/** The active regions some trigger can take out: quorum emits TriggerFiring/TriggerUnreadable for these. */
+export function regionsWithTriggers(
+  activeRegions: readonly string[],
+  triggers: readonly Pick<TriggerSpec, 'region'>[],
+): string[] {
+  return activeRegions.filter((r) => triggers.some((t) => t.region === r));
+}
+
 /** What the triggers of one region say at one evaluation. */
 export interface TriggerVerdict {
   /** Alarms holding the region out now (in ALARM, within clearAfter, or kept while unreadable). */

@@ -128,10 +128,7 @@ export async function startHarness(
   const keep = (value: unknown) => {
     if (value instanceof Error) {
       returned.push(String(value), value.stack ?? '', JSON.stringify({ ...value }));
-    } else if (
-      value instanceof Response ||
-      (typeof value === 'object' && value !== null && 'headers' in value)
-    ) {
+    } else if (typeof value === 'object' && value !== null && 'headers' in value) {
       const r = value as { status: number; headers: Headers; body: unknown };
       const headers: string[] = [];
       r.headers.forEach((v, k) => {
